@@ -1,0 +1,236 @@
+package io.chatd.core;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A chat service: its rooms, its users and the Netty handlers that serve them. Each instance is independent;
+ * two instances in one JVM share nothing.
+ *
+ * <p>A dedicated server uses {@link #newChannelInitializer()} as its child handler. An application that already
+ * runs Netty adds chat to its own HTTP pipeline, after its {@link HttpServerCodec} and
+ * {@link HttpObjectAggregator}, and passes on the requests it does not serve:
+ *
+ * <pre>{@code
+ * Chat chat = Chat.create(ChatConfig.newBuilder().serveWebClient(false).build());
+ * bootstrap.childHandler(new ChannelInitializer<SocketChannel>() {
+ *     protected void initChannel(SocketChannel ch) {
+ *         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new MyRoutes());
+ *         chat.addTo(ch.pipeline());         // MyRoutes calls ctx.fireChannelRead(request) for /ws
+ *     }
+ * });
+ * chat.broadcast("lobby", "system", "deploy finished");  // publish from application code
+ * }</pre>
+ *
+ * <p>Threading: every callback of a connection runs on its channel's event loop; each room is owned by one event
+ * loop, where its messages are numbered and written. The public methods are safe to call from any thread.
+ */
+public final class Chat {
+
+    private final ChatConfig config;
+    private final ChatStats stats = new ChatStats();
+    private final EventLoops loops = new EventLoops();
+    private final RoomRegistry rooms = new RoomRegistry(loops, stats);
+    private final UserRegistry users = new UserRegistry();
+    /** Every open WebSocket, for the connection count and shutdown. */
+    private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
+    private final ChatHttpHandler httpHandler;
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+
+    private Chat(ChatConfig config) {
+        this.config = config;
+        this.httpHandler = new ChatHttpHandler(config, this);
+    }
+
+    /** A new, empty chat service. */
+    public static Chat create(ChatConfig config) {
+        return new Chat(Objects.requireNonNull(config, "config"));
+    }
+
+    public ChatConfig config() {
+        return config;
+    }
+
+    public ChatStats stats() {
+        return stats;
+    }
+
+    /** Open WebSocket connections. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Users with at least one open connection. */
+    public int userCount() {
+        return users.userCount();
+    }
+
+    /** Rooms with at least one member. */
+    public int roomCount() {
+        return rooms.roomCount();
+    }
+
+    /**
+     * The whole pipeline of a dedicated chat server: HTTP codec, aggregator, then {@link #addTo}. Use it as the
+     * child handler of a {@code ServerBootstrap}.
+     */
+    public ChannelInitializer<Channel> newChannelInitializer() {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ChannelPipeline p = ch.pipeline();
+                // Coalesces the flushes of many broadcasts into one write syscall per loop turn.
+                p.addLast("flush-consolidation", new FlushConsolidationHandler(256, true));
+                p.addLast("http-codec", new HttpServerCodec(4096, 8192, 8192));
+                p.addLast("http-aggregator", new HttpObjectAggregator(config.maxHttpRequestBytes()));
+                addTo(p);
+            }
+        };
+    }
+
+    /**
+     * Appends the chat handlers to a pipeline that already decodes and aggregates HTTP: the handshake gate
+     * ({@code GET /healthz}, the web client, origin and identity checks), the WebSocket protocol handler,
+     * heartbeats, the slow-consumer guard and the JSON frame handler. Requests for other paths get 404, so put
+     * your own routes before these handlers.
+     */
+    public void addTo(ChannelPipeline pipeline) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        Channel ch = pipeline.channel();
+        // Netty stops reporting the channel writable past the high mark: that is our slow-consumer signal.
+        ch.config().setWriteBufferWaterMark(
+                new WriteBufferWaterMark(config.maxOutboundBytes() / 2, config.maxOutboundBytes()));
+        pipeline.addLast("chat-http", httpHandler);
+        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig()));
+        pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
+        pipeline.addLast("heartbeat", new IdleStateHandler(
+                config.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        pipeline.addLast("idle-timeout", new IdleTimeoutHandler(config.idleTimeout().toMillis(), stats));
+        pipeline.addLast("slow-consumer", new SlowConsumerHandler(stats));
+        pipeline.addLast("chat-frames", new ChatFrameHandler(this));
+    }
+
+    private WebSocketServerProtocolConfig protocolConfig() {
+        return WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(config.websocketPath())
+                // The gate already matched the path exactly; this lets "?user=" through.
+                .checkStartsWith(true)
+                .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
+                // Pongs must reach the idle handlers: they are how a silent client proves it is alive.
+                .dropPongFrames(false)
+                // null: when the decoder closed with 1002/1007/1009 it already sent its close frame, and
+                // closing must not add a second "1000 Bye" one.
+                .sendCloseFrame(null)
+                .forceCloseTimeoutMillis(2000)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(config.maxFrameBytes())
+                        .allowExtensions(false)
+                        .allowMaskMismatch(false)
+                        .expectMaskedFrames(true)
+                        .closeOnProtocolViolation(true)
+                        .withUTF8Validator(true)
+                        .build())
+                .build();
+    }
+
+    /**
+     * Publishes a room message from application code, to every member of the room. Completes with the
+     * message's {@code seq}, or with 0 when the room has no members.
+     *
+     * @param from the sender shown to members; any string, need not be a connected user
+     */
+    public CompletableFuture<Long> broadcast(String room, String from, String content) {
+        Objects.requireNonNull(room, "room");
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(content, "content");
+        CompletableFuture<Long> seq = new CompletableFuture<>();
+        rooms.publish(null, room, from, content, null, seq);
+        return seq;
+    }
+
+    /**
+     * Sends a private message from application code to every connection of {@code to}.
+     *
+     * @return the number of connections it was queued to; 0 when the user is offline
+     */
+    public int sendPrivate(String from, String to, String content) {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        Objects.requireNonNull(content, "content");
+        return deliverPrivate(from, to, content, System.currentTimeMillis());
+    }
+
+    /**
+     * Closes every WebSocket with 1001 (going away), for shutdown. The returned future completes when every
+     * connection has closed; a client that never reads is closed after the protocol handler's close timeout.
+     */
+    public ChannelGroupFuture closeAll() {
+        CloseWebSocketFrame bye = new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
+                "server shutting down");
+        for (Channel ch : connections) {
+            ch.writeAndFlush(bye.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE);
+        }
+        bye.release();
+        return connections.newCloseFuture();
+    }
+
+    // ---- called by the connection's handlers, on its event loop ----
+
+    void opened(Connection connection) {
+        loops.learnFrom(connection.channel.eventLoop());
+        connections.add(connection.channel);
+        users.add(connection);
+        stats.connectionsOpened.increment();
+    }
+
+    void closed(Connection connection) {
+        users.remove(connection);
+        for (String room : connection.rooms) {
+            rooms.leave(connection, room, false);
+        }
+        connection.rooms.clear();
+    }
+
+    RoomRegistry rooms() {
+        return rooms;
+    }
+
+    /** Returns the number of connections of {@code to} the message was queued to. */
+    int deliverPrivate(String from, String to, String content, long ts) {
+        List<Connection> recipients = users.connections(to);
+        if (recipients.isEmpty()) {
+            return 0;
+        }
+        ByteBuf frame = ServerMessages.privateMessage(alloc, from, to, content, ts);
+        for (Connection recipient : recipients) {
+            recipient.send(frame.retainedDuplicate());
+        }
+        frame.release();
+        stats.privateMessages.increment();
+        stats.deliveries.add(recipients.size());
+        return recipients.size();
+    }
+}

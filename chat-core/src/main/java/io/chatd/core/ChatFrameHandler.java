@@ -1,0 +1,188 @@
+package io.chatd.core;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chat protocol of one connection: turns JSON text frames into room and private messages, and owns the
+ * connection's state from the handshake to the close. One instance per channel; every method runs on the
+ * channel's event loop.
+ */
+final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ChatFrameHandler.class);
+
+    private final Chat chat;
+    private final ChatConfig config;
+    /** Null until the WebSocket handshake completes. */
+    private Connection connection;
+
+    ChatFrameHandler(Chat chat) {
+        this.chat = chat;
+        this.config = chat.config();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof HandshakeComplete) {
+            open(ctx);
+        } else if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
+            if (connection != null) {
+                // Browsers answer protocol pings by themselves; the pong resets the idle timeout.
+                ctx.writeAndFlush(new PingWebSocketFrame(), ctx.voidPromise());
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private void open(ChannelHandlerContext ctx) {
+        String user = ctx.channel().attr(ChatHttpHandler.USER).getAndSet(null);
+        if (user == null) { // only ChatHttpHandler lets a handshake through, and it always sets the user
+            Disconnect.close(ctx.channel(), CloseCodes.INTERNAL_ERROR, "no identity");
+            return;
+        }
+        // The HTTP gate has no work left on this channel; fewer handlers means a cheaper write path.
+        if (ctx.pipeline().get(ChatHttpHandler.class) != null) {
+            ctx.pipeline().remove(ChatHttpHandler.class);
+        }
+        connection = new Connection(ctx.channel(), ConnectionIds.next(), user);
+        chat.opened(connection);
+        String defaultRoom = config.defaultRoom();
+        if (!defaultRoom.isEmpty()) {
+            connection.rooms.add(defaultRoom);
+        }
+        // Welcome first: the join notice of the default room must not arrive before it.
+        connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms)));
+        if (!defaultRoom.isEmpty()) {
+            chat.rooms().join(connection, defaultRoom);
+        }
+        log.debug("open {} user={}", connection.id, user);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (connection != null) {
+            chat.closed(connection);
+            log.debug("close {} user={}", connection.id, connection.user);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof TextWebSocketFrame && connection != null) {
+                chat.stats().messagesReceived.increment();
+                onText(((TextWebSocketFrame) msg).text());
+            } else if (msg instanceof BinaryWebSocketFrame) {
+                Disconnect.close(ctx.channel(), CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
+            }
+            // Pongs end here: the idle handlers before us already counted them as reads.
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onText(String text) {
+        String requestId = null;
+        try {
+            ClientRequest request = ClientRequest.parse(text);
+            requestId = request.id;
+            dispatch(request);
+        } catch (RequestException e) {
+            sendError(e.code, e.getMessage(), e.requestId);
+        } catch (RuntimeException e) {
+            // A bug of ours must cost one request, never the connection.
+            log.warn("failed to handle a request on {}", connection.id, e);
+            sendError(ErrorCode.INTERNAL, "the server failed to handle the request", requestId);
+        }
+    }
+
+    private void dispatch(ClientRequest request) throws RequestException {
+        switch (request.type) {
+            case "msg" -> {
+                String room = joinedRoom(request);
+                String content = request.content(config.maxContentChars());
+                chat.rooms().publish(connection, room, connection.user, content, request.id, null);
+            }
+            case "private" -> {
+                String to = request.name("to");
+                String content = request.content(config.maxContentChars());
+                long ts = System.currentTimeMillis();
+                if (chat.deliverPrivate(connection.user, to, content, ts) == 0) {
+                    throw new RequestException(ErrorCode.USER_OFFLINE, to + " is not connected", request.id);
+                }
+                if (request.id != null) {
+                    connection.send(ServerMessages.ack(alloc(), request.id, ts, -1));
+                }
+            }
+            case "join" -> {
+                String room = request.name("room");
+                connection.rooms.add(room);
+                chat.rooms().join(connection, room); // a repeated join is answered to this connection only
+            }
+            case "leave" -> {
+                String room = joinedRoom(request);
+                connection.rooms.remove(room);
+                chat.rooms().leave(connection, room, true);
+            }
+            case "who" -> chat.rooms().who(connection, joinedRoom(request));
+            case "ping" -> connection.send(ServerMessages.pong(alloc(), request.id));
+            default -> throw new RequestException(ErrorCode.UNKNOWN_TYPE, "unknown type", request.id);
+        }
+    }
+
+    /** The request's {@code room}, which this connection must have joined. */
+    private String joinedRoom(ClientRequest request) throws RequestException {
+        String room = request.name("room");
+        if (!connection.rooms.contains(room)) {
+            throw new RequestException(ErrorCode.NOT_IN_ROOM, "not in room " + room, request.id);
+        }
+        return room;
+    }
+
+    private void sendError(ErrorCode code, String message, String requestId) {
+        chat.stats().errorsSent.increment();
+        connection.send(ServerMessages.error(alloc(), code, message, requestId));
+    }
+
+    private ByteBufAllocator alloc() {
+        return connection.channel.alloc();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            // A fragmented message outgrew maxFrameBytes (single frames are caught by the decoder).
+            Disconnect.close(ctx.channel(), CloseCodes.MESSAGE_TOO_BIG, "message too big");
+        } else if (cause instanceof CorruptedFrameException) {
+            // The WebSocket decoder already sent its close frame (1002, 1007, 1009) and closes the channel.
+            log.debug("protocol violation on {}: {}", ctx.channel().id(), cause.getMessage());
+        } else if (cause instanceof ClosedChannelException) {
+            // A write raced with the close; nothing left to do.
+            log.trace("write after close on {}", ctx.channel().id());
+        } else if (cause instanceof IOException) {
+            log.debug("I/O error on {}: {}", ctx.channel().id(), cause.toString());
+            ctx.close();
+        } else {
+            log.warn("unexpected error on {}", ctx.channel().id(), cause);
+            Disconnect.close(ctx.channel(), CloseCodes.INTERNAL_ERROR, "internal error");
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.chatd.core;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
+import io.netty.util.CharsetUtil;
+
+/**
+ * The HTTP side of chat, before any upgrade: serves {@code GET /healthz} and the web client, and lets a WebSocket
+ * handshake through only for the exact WebSocket path, from an allowed origin, with a resolvable identity.
+ * Stateless, so one instance serves every channel.
+ */
+@ChannelHandler.Sharable
+final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
+
+    /** The user id resolved at the handshake, read by {@link ChatFrameHandler} once the upgrade completes. */
+    static final AttributeKey<String> USER = AttributeKey.valueOf(ChatHttpHandler.class, "user");
+
+    private final ChatConfig config;
+    private final Chat chat;
+    private final WebClient webClient;
+
+    ChatHttpHandler(ChatConfig config, Chat chat) {
+        this.config = config;
+        this.chat = chat;
+        this.webClient = config.serveWebClient() ? WebClient.load() : null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        FullHttpRequest request = (FullHttpRequest) msg;
+        if (!request.decoderResult().isSuccess()) {
+            request.release();
+            respond(ctx, null, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request\n");
+            return;
+        }
+        String path = new QueryStringDecoder(request.uri()).path();
+        if (path.equals(config.websocketPath())) {
+            gateHandshake(ctx, request);
+            return;
+        }
+        try {
+            route(ctx, request, path);
+        } finally {
+            request.release();
+        }
+    }
+
+    private void gateHandshake(ChannelHandlerContext ctx, FullHttpRequest request) {
+        HttpResponseStatus refusal = null;
+        String reason = null;
+        if (!HttpMethod.GET.equals(request.method())) {
+            refusal = HttpResponseStatus.METHOD_NOT_ALLOWED;
+            reason = "WebSocket handshakes use GET\n";
+        } else if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            refusal = HttpResponseStatus.BAD_REQUEST;
+            reason = "expected a WebSocket upgrade\n";
+        } else if (!config.originPolicy().allows(request)) {
+            refusal = HttpResponseStatus.FORBIDDEN;
+            reason = "origin not allowed\n";
+        } else {
+            try {
+                ctx.channel().attr(USER).set(config.identityResolver().resolve(request));
+            } catch (IdentityException e) {
+                refusal = e.status();
+                reason = e.getMessage() + '\n';
+            }
+        }
+        if (refusal != null) {
+            request.release();
+            respond(ctx, null, refusal, reason);
+        } else {
+            ctx.fireChannelRead(request); // on to WebSocketServerProtocolHandler
+        }
+    }
+
+    private void route(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+        boolean readOnly = HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method());
+        if (path.equals("/healthz") && readOnly) {
+            String body = "{\"status\":\"ok\",\"connections\":" + chat.connectionCount() + "}\n";
+            respond(ctx, request, HttpResponseStatus.OK, body, "application/json");
+            return;
+        }
+        WebClient.Asset asset = webClient == null ? null : webClient.asset(path);
+        if (asset != null && readOnly) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(asset.bytes()));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, asset.contentType());
+            response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            response.headers().set("X-Content-Type-Options", "nosniff");
+            send(ctx, request, response);
+            return;
+        }
+        respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
+                                String body) {
+        respond(ctx, request, status, body, "text/plain; charset=UTF-8");
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
+                                String body, String contentType) {
+        ByteBuf content = Unpooled.copiedBuffer(body, CharsetUtil.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        send(ctx, request, response);
+    }
+
+    /** Keeps the connection open only for a well-formed keep-alive request. */
+    private static void send(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
+        boolean keepAlive = request != null && HttpUtil.isKeepAlive(request);
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        if (request != null && HttpMethod.HEAD.equals(request.method())) {
+            response.content().clear();
+        }
+        HttpUtil.setKeepAlive(response, keepAlive);
+        ChannelFuture written = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.chatd.core;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
+
+/**
+ * One parsed client frame: a JSON object with a {@code type}. Accessors validate as they read and throw
+ * {@link RequestException} with the error code to send back.
+ */
+final class ClientRequest {
+
+    /** Longest client-chosen {@code id}: it is echoed back, so it must stay small. */
+    static final int MAX_ID_CHARS = 64;
+
+    private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
+
+    final String type;
+    /** The client's request id, or null; echoed in acks and errors. */
+    final String id;
+    private final JsonObject json;
+
+    private ClientRequest(String type, String id, JsonObject json) {
+        this.type = type;
+        this.id = id;
+        this.json = json;
+    }
+
+    static ClientRequest parse(String text) throws RequestException {
+        JsonElement element;
+        try {
+            JsonReader reader = new JsonReader(new StringReader(text));
+            reader.setStrictness(Strictness.STRICT);
+            reader.setNestingLimit(32); // requests are flat; deep nesting is only an attack
+            element = JSON.read(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new RequestException(ErrorCode.BAD_JSON, "trailing data after the JSON object", null);
+            }
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            throw new RequestException(ErrorCode.BAD_JSON, "frame is not valid JSON", null);
+        }
+        if (element == null || !element.isJsonObject()) {
+            throw new RequestException(ErrorCode.BAD_JSON, "frame must be a JSON object", null);
+        }
+        JsonObject json = element.getAsJsonObject();
+        String id = optionalId(json);
+        JsonElement type = json.get("type");
+        if (type == null || !isString(type)) {
+            throw new RequestException(ErrorCode.INVALID, "\"type\" must be a string", id);
+        }
+        return new ClientRequest(type.getAsString(), id, json);
+    }
+
+    private static String optionalId(JsonObject json) throws RequestException {
+        JsonElement id = json.get("id");
+        if (id == null || id.isJsonNull()) {
+            return null;
+        }
+        if (!isString(id) || id.getAsString().isEmpty() || id.getAsString().length() > MAX_ID_CHARS) {
+            throw new RequestException(ErrorCode.INVALID,
+                    "\"id\" must be a string of 1 to " + MAX_ID_CHARS + " characters", null);
+        }
+        return id.getAsString();
+    }
+
+    /** A room or user name field: 1 to 64 characters of {@code [A-Za-z0-9_.-]}. */
+    String name(String field) throws RequestException {
+        String value = string(field);
+        if (!ChatConfig.NAME_PATTERN.matcher(value).matches()) {
+            throw invalid("\"" + field + "\" must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+        }
+        return value;
+    }
+
+    /** The {@code content} field: a non-empty string of at most {@code maxChars} code points. */
+    String content(int maxChars) throws RequestException {
+        String content = string("content");
+        if (content.isEmpty()) {
+            throw invalid("\"content\" must not be empty");
+        }
+        // length() >= code points, so the exact count is only needed near the limit.
+        if (content.length() > maxChars && content.codePointCount(0, content.length()) > maxChars) {
+            throw new RequestException(ErrorCode.TOO_LONG,
+                    "\"content\" is longer than " + maxChars + " characters", id);
+        }
+        return content;
+    }
+
+    private String string(String field) throws RequestException {
+        JsonElement value = json.get(field);
+        if (value == null || value.isJsonNull()) {
+            throw invalid("missing \"" + field + "\"");
+        }
+        if (!isString(value)) {
+            throw invalid("\"" + field + "\" must be a string");
+        }
+        return value.getAsString();
+    }
+
+    private RequestException invalid(String message) {
+        return new RequestException(ErrorCode.INVALID, message, id);
+    }
+
+    private static boolean isString(JsonElement element) {
+        return element.isJsonPrimitive() && element.getAsJsonPrimitive().isString();
+    }
+}

@@ -1,0 +1,33 @@
+package io.chatd.core;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Closes a WebSocket with a close code, the one way the server ends a connection. */
+final class Disconnect {
+
+    /**
+     * How long a close frame may wait behind unsent data before the socket is closed anyway: a client that
+     * stopped reading would otherwise hold the connection open forever.
+     */
+    private static final long CLOSE_GRACE_MILLIS = 1000;
+
+    private Disconnect() {
+    }
+
+    /** Sends a close frame with {@code code}, then closes; safe from any thread and idempotent enough. */
+    static void close(Channel channel, int code, String reason) {
+        if (!channel.isActive()) {
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(f -> forced.cancel(false));
+    }
+}

@@ -1,0 +1,28 @@
+package io.chatd.core;
+
+import java.util.Locale;
+
+/** Codes of {@code error} frames. An error frame answers one request; the connection stays open. */
+public enum ErrorCode {
+    /** The frame is not a JSON object. */
+    BAD_JSON,
+    /** The {@code type} is not one the server knows. */
+    UNKNOWN_TYPE,
+    /** A field is missing, has the wrong JSON type, or a malformed value. */
+    INVALID,
+    /** The request names a room this connection has not joined. */
+    NOT_IN_ROOM,
+    /** A private message names a user with no open connection. */
+    USER_OFFLINE,
+    /** The content is longer than the server allows. */
+    TOO_LONG,
+    /** The server failed to handle a valid request; it was not applied. */
+    INTERNAL;
+
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
+    /** The code as it appears on the wire, e.g. {@code bad_json}. */
+    public String wireName() {
+        return wireName;
+    }
+}

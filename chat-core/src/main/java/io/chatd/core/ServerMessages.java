@@ -1,0 +1,164 @@
+package io.chatd.core;
+
+import com.google.gson.stream.JsonWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.util.Collection;
+
+/**
+ * Builds every server-to-client frame, as a ready-to-write WebSocket text frame. Gson's {@link JsonWriter}
+ * does the escaping, so no user text can break out of its string. Each method is safe on any thread.
+ */
+final class ServerMessages {
+
+    /** Reused per thread: encoding runs on event loops, and a message is a few hundred bytes. */
+    private static final ThreadLocal<StringBuilderWriter> BUFFERS = ThreadLocal.withInitial(StringBuilderWriter::new);
+
+    private ServerMessages() {
+    }
+
+    static ByteBuf welcome(ByteBufAllocator alloc, String user, String session, Collection<String> rooms) {
+        return encode(alloc, w -> {
+            w.name("type").value("welcome");
+            w.name("user").value(user);
+            w.name("session").value(session);
+            w.name("rooms").beginArray();
+            for (String room : rooms) {
+                w.value(room);
+            }
+            w.endArray();
+        });
+    }
+
+    static ByteBuf roomMessage(ByteBufAllocator alloc, String room, String from, String content, long ts, long seq) {
+        return encode(alloc, w -> {
+            w.name("type").value("msg");
+            w.name("room").value(room);
+            w.name("from").value(from);
+            w.name("content").value(content);
+            w.name("ts").value(ts);
+            w.name("seq").value(seq);
+        });
+    }
+
+    static ByteBuf privateMessage(ByteBufAllocator alloc, String from, String to, String content, long ts) {
+        return encode(alloc, w -> {
+            w.name("type").value("private");
+            w.name("from").value(from);
+            w.name("to").value(to);
+            w.name("content").value(content);
+            w.name("ts").value(ts);
+        });
+    }
+
+    /** An ack; {@code seq} is omitted when negative (private messages have none). */
+    static ByteBuf ack(ByteBufAllocator alloc, String id, long ts, long seq) {
+        return encode(alloc, w -> {
+            w.name("type").value("ack");
+            w.name("id").value(id);
+            w.name("ts").value(ts);
+            if (seq >= 0) {
+                w.name("seq").value(seq);
+            }
+        });
+    }
+
+    /** A {@code join} or {@code leave} notice. */
+    static ByteBuf presence(ByteBufAllocator alloc, String type, String room, String user, long ts) {
+        return encode(alloc, w -> {
+            w.name("type").value(type);
+            w.name("room").value(room);
+            w.name("user").value(user);
+            w.name("ts").value(ts);
+        });
+    }
+
+    static ByteBuf who(ByteBufAllocator alloc, String room, Collection<String> users) {
+        return encode(alloc, w -> {
+            w.name("type").value("who");
+            w.name("room").value(room);
+            w.name("users").beginArray();
+            for (String user : users) {
+                w.value(user);
+            }
+            w.endArray();
+        });
+    }
+
+    static ByteBuf pong(ByteBufAllocator alloc, String id) {
+        return encode(alloc, w -> {
+            w.name("type").value("pong");
+            if (id != null) {
+                w.name("id").value(id);
+            }
+        });
+    }
+
+    static ByteBuf error(ByteBufAllocator alloc, ErrorCode code, String message, String id) {
+        return encode(alloc, w -> {
+            w.name("type").value("error");
+            w.name("code").value(code.wireName());
+            w.name("message").value(message);
+            if (id != null) {
+                w.name("id").value(id);
+            }
+        });
+    }
+
+    private interface Fields {
+        void write(JsonWriter writer) throws IOException;
+    }
+
+    private static ByteBuf encode(ByteBufAllocator alloc, Fields fields) {
+        StringBuilderWriter out = BUFFERS.get();
+        out.builder.setLength(0);
+        try {
+            JsonWriter writer = new JsonWriter(out);
+            // Keep '<', '>', '&' and '=' as they are: the client renders text with textContent, never as HTML.
+            writer.setHtmlSafe(false);
+            writer.beginObject();
+            fields.write(writer);
+            writer.endObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringBuilder does not fail
+        }
+        return WebSocketFrames.text(alloc, out.builder);
+    }
+
+    /** A {@link Writer} over a reusable, unsynchronized {@link StringBuilder}. */
+    private static final class StringBuilderWriter extends Writer {
+        final StringBuilder builder = new StringBuilder(256);
+
+        @Override
+        public void write(char[] chars, int off, int len) {
+            builder.append(chars, off, len);
+        }
+
+        @Override
+        public void write(String str, int off, int len) {
+            builder.append(str, off, off + len);
+        }
+
+        @Override
+        public void write(int c) {
+            builder.append((char) c);
+        }
+
+        @Override
+        public Writer append(CharSequence csq) {
+            builder.append(csq);
+            return this;
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.chatd.server;
+
+import io.chatd.core.Chat;
+import io.chatd.core.ChatConfig;
+import io.chatd.core.Transports;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running chat daemon: one {@link Chat} bound to one port. Start with {@link #start}, stop with {@link #shutdown}. */
+public final class ChatServer {
+
+    private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
+
+    private final Chat chat;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final Channel serverChannel;
+
+    private ChatServer(Chat chat, EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel) {
+        this.chat = chat;
+        this.bossGroup = bossGroup;
+        this.workerGroup = workerGroup;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Binds {@code host:port} (port 0 picks a free one) and serves chat with {@code ioThreads} event loops
+     * (0: Netty's default of two per core).
+     */
+    public static ChatServer start(ChatConfig config, String host, int port, int ioThreads) throws InterruptedException {
+        Objects.requireNonNull(config, "config");
+        Transports transport = Transports.best();
+        if (transport == Transports.EPOLL) {
+            log.info("transport: native epoll");
+        } else {
+            log.info("transport: NIO (epoll unavailable: {})", String.valueOf(Transports.epollUnavailabilityCause()));
+        }
+        EventLoopGroup bossGroup = transport.newGroup(1);
+        EventLoopGroup workerGroup = transport.newGroup(ioThreads);
+        try {
+            Chat chat = Chat.create(config);
+            Channel serverChannel = new ServerBootstrap()
+                    .group(bossGroup, workerGroup)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(chat.newChannelInitializer())
+                    .bind(host, port).sync().channel();
+            ChatServer server = new ChatServer(chat, bossGroup, workerGroup, serverChannel);
+            log.info("listening on {}:{}, WebSocket path {}", host, server.port(), config.websocketPath());
+            return server;
+        } catch (InterruptedException | RuntimeException e) {
+            bossGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workerGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /** The bound port. */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public Chat chat() {
+        return chat;
+    }
+
+    /**
+     * Stops in order: stop accepting, close every WebSocket with 1001, then stop the event loops. Returns when
+     * done or when {@code grace} has passed, whichever comes first; returns true when everything closed in time.
+     */
+    public boolean shutdown(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        log.info("shutting down: {} connections, grace {}", chat.connectionCount(), grace);
+        serverChannel.close().awaitUninterruptibly(remainingMillis(deadline));
+        boolean closed = chat.closeAll().awaitUninterruptibly(remainingMillis(deadline));
+        if (!closed) {
+            log.warn("{} connections still open at the end of the grace period; closing them", chat.connectionCount());
+        }
+        workerGroup.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
+        bossGroup.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
+        boolean stopped = workerGroup.terminationFuture().awaitUninterruptibly(remainingMillis(deadline))
+                && bossGroup.terminationFuture().awaitUninterruptibly(remainingMillis(deadline));
+        log.info("shutdown {}", closed && stopped ? "complete" : "timed out");
+        return closed && stopped;
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+}

@@ -1,0 +1,163 @@
+package io.chatd.server;
+
+import io.chatd.core.ChatConfig;
+import io.chatd.core.OriginPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code chat-server} command: parses flags, validates them, translates them to a {@link ChatConfig}, runs
+ * the server and shuts it down in order on SIGTERM or SIGINT. Exit codes: 0 after a clean run, 1 when the
+ * server could not start, 2 for bad flags.
+ */
+@Command(name = "chat-server", mixinStandardHelpOptions = true, versionProvider = ChatServerMain.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "WebSocket chat daemon: rooms, private messages and a built-in web client.",
+        footer = {"", "Durations take a unit: 500ms, 25s, 2m. Sizes take an optional unit: 65536, 64KiB, 1MiB.",
+                "Connect with ws://HOST:PORT/ws?user=NAME; see docs/protocol.md."})
+public final class ChatServerMain implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ChatServerMain.class);
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port to bind; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--ws-path", defaultValue = "/ws", description = "WebSocket endpoint path (default: ${DEFAULT-VALUE}).")
+    String wsPath;
+
+    @Option(names = "--default-room", defaultValue = "lobby",
+            description = "Room joined on connect; empty for none (default: ${DEFAULT-VALUE}).")
+    String defaultRoom;
+
+    @Option(names = "--ping-interval", defaultValue = "25s", converter = Converters.DurationConverter.class,
+            description = "Client silence after which the server pings (default: ${DEFAULT-VALUE}).")
+    Duration pingInterval;
+
+    @Option(names = "--idle-timeout", defaultValue = "60s", converter = Converters.DurationConverter.class,
+            description = "Client silence after which the server closes with 4001; above --ping-interval (default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(names = "--handshake-timeout", defaultValue = "10s", converter = Converters.DurationConverter.class,
+            description = "Time allowed to complete the WebSocket handshake (default: ${DEFAULT-VALUE}).")
+    Duration handshakeTimeout;
+
+    @Option(names = "--max-frame-bytes", defaultValue = "64KiB", converter = Converters.SizeConverter.class,
+            description = "Largest inbound message; larger closes with 1009 (default: ${DEFAULT-VALUE}).")
+    int maxFrameBytes;
+
+    @Option(names = "--max-content-chars", defaultValue = "4096",
+            description = "Longest message content; longer gets error too_long (default: ${DEFAULT-VALUE}).")
+    int maxContentChars;
+
+    @Option(names = "--max-outbound-bytes", defaultValue = "1MiB", converter = Converters.SizeConverter.class,
+            description = "Unsent bytes after which a slow reader is closed with 4000 (default: ${DEFAULT-VALUE}).")
+    int maxOutboundBytes;
+
+    @Option(names = "--max-http-request-bytes", defaultValue = "16KiB", converter = Converters.SizeConverter.class,
+            description = "Largest HTTP request body before the upgrade (default: ${DEFAULT-VALUE}).")
+    int maxHttpRequestBytes;
+
+    @Option(names = "--allowed-origins", split = ",", paramLabel = "ORIGIN",
+            description = "Browser origins allowed besides the server's own host, comma-separated, e.g. "
+                    + "https://chat.example.com; * allows any. Requests without Origin are always allowed.")
+    List<String> allowedOrigins = List.of();
+
+    @Option(names = "--no-web-client", negatable = false,
+            description = "Do not serve the built-in browser client at /.")
+    boolean noWebClient;
+
+    @Option(names = "--io-threads", defaultValue = "0",
+            description = "Event loop threads; 0 means two per available core (default: ${DEFAULT-VALUE}).")
+    int ioThreads;
+
+    @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Converters.DurationConverter.class,
+            description = "Longest time to close connections on SIGTERM/SIGINT before exiting (default: ${DEFAULT-VALUE}).")
+    Duration shutdownGrace;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new ChatServerMain());
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ChatConfig config = toChatConfig();
+        if (port < 0 || port > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--port must be 0 to 65535");
+        }
+        if (ioThreads < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--io-threads must be 0 or more");
+        }
+        if (shutdownGrace.isNegative()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--shutdown-grace must not be negative");
+        }
+        ChatServer server;
+        try {
+            server = ChatServer.start(config, host, port, ioThreads);
+        } catch (Exception e) {
+            log.error("could not start: {}", e.toString());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.shutdown(shutdownGrace);
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await(); // the JVM exits with status 0 once the hook finishes
+        return 0;
+    }
+
+    /** The one place where flags become library configuration; bad values fail as usage errors (exit 2). */
+    ChatConfig toChatConfig() {
+        try {
+            return ChatConfig.newBuilder()
+                    .websocketPath(wsPath)
+                    .defaultRoom(defaultRoom)
+                    .pingInterval(pingInterval)
+                    .idleTimeout(idleTimeout)
+                    .handshakeTimeout(handshakeTimeout)
+                    .maxFrameBytes(maxFrameBytes)
+                    .maxContentChars(maxContentChars)
+                    .maxOutboundBytes(maxOutboundBytes)
+                    .maxHttpRequestBytes(maxHttpRequestBytes)
+                    .originPolicy(allowedOrigins.isEmpty() ? OriginPolicy.sameHost() : OriginPolicy.of(allowedOrigins))
+                    .serveWebClient(!noWebClient)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Reads the version Maven wrote into the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = ChatServerMain.class.getResourceAsStream("/chatd-version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"chat-server " + properties.getProperty("version", "unknown")};
+        }
+    }
+}

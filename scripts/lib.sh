@@ -1,0 +1,25 @@
+# Shared helpers for scripts/*. Source it; do not run it.
+
+# Installs what the build needs on a bare Debian machine: a JDK 17+ and Maven.
+ensure_toolchain() {
+  local missing=()
+  command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  if ((${#missing[@]})); then
+    echo "installing ${missing[*]}" >&2
+    if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+# Builds the runnable jars unless they are newer than every source file.
+ensure_built() {
+  local jar=chat-server/target/chat-server.jar
+  if [[ ! -f $jar ]] || [[ -n $(find pom.xml chat-core chat-server chat-bench -newer "$jar" \
+        \( -name '*.java' -o -name '*.xml' -o -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.properties' \) \
+        -not -path '*/target/*' -print -quit) ]]; then
+    echo "building..." >&2
+    mvn -q -B package -DskipTests
+  fi
+}
