@@ -93,10 +93,15 @@ final class RawWebSocket implements AutoCloseable {
         frame.write(firstByte);
         if (payload.length < 126) {
             frame.write(0x80 | payload.length);
-        } else {
+        } else if (payload.length <= 0xFFFF) {
             frame.write(0x80 | 126);
             frame.write(payload.length >> 8);
             frame.write(payload.length & 0xFF);
+        } else {
+            frame.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                frame.write((int) ((long) payload.length >> shift) & 0xFF);
+            }
         }
         frame.write(mask);
         for (int i = 0; i < payload.length; i++) {

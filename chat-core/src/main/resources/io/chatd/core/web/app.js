@@ -1,0 +1,749 @@
+// chatd browser client. Plain script in an IIFE: no build step, no globals.
+//
+// Security rule for this file: every string that came from a user or the server (names, room names, message
+// content, error messages, close reasons) reaches the page only through textContent / createTextNode /
+// attributes set through the DOM API. Never innerHTML and friends.
+(() => {
+  "use strict";
+
+  // ---- constants ------------------------------------------------------------------------------------------
+
+  /** The server's rule for user and room names. */
+  const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+  const NAME_RULE = "1 to 64 characters of A-Z a-z 0-9 _ . -";
+  const STORAGE_KEY = "chatd.name";
+
+  const BACKOFF_BASE_MS = 500;
+  const BACKOFF_CAP_MS = 15000;
+  /** A connection that stayed up this long was healthy: its close restarts the backoff from the base. */
+  const STABLE_MS = 10000;
+  /** Who requests after other people's join/leave are coalesced: a burst of notices costs one request. */
+  const WHO_DEBOUNCE_MS = 300;
+  /** Log entries kept per room, so a busy room cannot grow the page without bound. */
+  const MAX_ENTRIES = 500;
+  /** Pixels from the bottom within which the log still counts as "following" new messages. */
+  const STICKY_PX = 48;
+
+  /** Closes caused by this client or by policy: retrying would just fail the same way. */
+  const NO_RETRY_CODES = new Set([1003, 1007, 1008, 1009]);
+  const CLOSE_LABELS = {
+    1000: "normal closure",
+    1001: "server going away",
+    1002: "protocol error",
+    1003: "unsupported data",
+    1005: "no status",
+    1006: "connection lost",
+    1007: "invalid data",
+    1008: "policy violation",
+    1009: "message too big",
+    1011: "server error",
+    4000: "slow consumer",
+    4001: "idle timeout",
+  };
+
+  // ---- elements ---------------------------------------------------------------------------------------------
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    login: $("login"), name: $("name"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
+    errors: $("errors"),
+    rooms: $("rooms"), joinForm: $("join-form"), joinRoom: $("join-room"), join: $("join"),
+    users: $("users"), usersRoom: $("users-room"),
+    roomTitle: $("room-title"), leave: $("leave"), log: $("log"),
+    sendForm: $("send-form"), text: $("text"), send: $("send"),
+    direct: $("direct"), privateForm: $("private-form"), to: $("to"), privateText: $("private-text"),
+    sendPrivate: $("send-private"),
+  };
+
+  // ---- state ------------------------------------------------------------------------------------------------
+
+  /**
+   * A log view: a room or the Direct list. `entries` are the <li> nodes themselves, so switching rooms is a
+   * replaceChildren and nothing is ever re-rendered from strings.
+   */
+  function newRoom(name) {
+    return { name, joined: false, users: new Set(), entries: [], unread: 0, li: null };
+  }
+
+  const direct = { name: null, entries: [], unread: 0 };
+
+  const state = {
+    name: "",            // the name this client connects with
+    me: "",              // the name the server confirmed in `welcome`; "" until then
+    ws: null,            // the current socket; events of older sockets are ignored
+    attempt: 0,          // consecutive failed attempts, drives the backoff
+    retryTimer: 0,
+    stopped: true,       // the user disconnected, or a close forbade retrying
+    // Every room in the list is a room we want to be in: after a reconnect the ones not joined are re-joined.
+    rooms: new Map(),    // name -> room
+    active: null,        // name of the selected room
+    pending: new Map(),  // client id -> { node, view, to? } awaiting an ack
+    // Rooms left while connected whose own `leave` confirmation has not arrived yet. Lets a late confirmation
+    // (or a late `join` of a room left right after joining it) be told apart from a real change.
+    leaving: new Set(),
+    whoTimers: new Map(),
+    nextId: 1,
+  };
+
+  // ---- small DOM helpers ------------------------------------------------------------------------------------
+
+  /** Creates an element; `text` goes through textContent, so it is always inert. */
+  function h(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+  function timeNode(ts) {
+    const node = h("time", "ts");
+    setTime(node, ts);
+    return node;
+  }
+
+  function setTime(node, ts) {
+    const date = new Date(Number.isFinite(ts) ? ts : Date.now());
+    node.dateTime = date.toISOString();
+    node.textContent = timeFormat.format(date);
+    node.title = date.toLocaleString();
+  }
+
+  /** A clickable name: clicking it prefills the private message recipient (see onNameClick). */
+  function nameNode(className, name) {
+    const node = h("span", className, name);
+    node.dataset.name = name;
+    return node;
+  }
+
+  /** One chat message. Structure the tests rely on: li.msg > .from, .content (and .to for private ones). */
+  function messageNode({ from, to, content, ts, seq, isPrivate, mine, pending }) {
+    const li = h("li", "msg");
+    if (isPrivate) li.classList.add("private");
+    if (mine) li.classList.add("mine");
+    if (pending) li.classList.add("pending");
+    if (Number.isFinite(seq)) li.dataset.seq = String(seq);
+    li.append(timeNode(ts), nameNode("from", from));
+    if (isPrivate) li.append(h("span", "arrow", "\u2192"), nameNode("to", to));
+    li.append(h("span", "content", content));
+    return li;
+  }
+
+  /** A join/leave/system line; not a `.msg`, so message counts in tests stay exact. */
+  function noticeNode(kind, user, text, ts) {
+    const li = h("li", "notice " + kind);
+    li.append(timeNode(ts));
+    if (user) li.append(nameNode("who", user), document.createTextNode(" "));
+    li.append(document.createTextNode(text));
+    return li;
+  }
+
+  function isVisible(view) {
+    return view === direct || (view.name !== null && view.name === state.active);
+  }
+
+  function containerOf(view) {
+    return view === direct ? ui.direct : ui.log;
+  }
+
+  function nearBottom(list) {
+    return list.scrollHeight - list.scrollTop - list.clientHeight < STICKY_PX;
+  }
+
+  /** Appends a node to a view, trimming old entries, and keeps the log scrolled if the reader was following. */
+  function appendEntry(view, node) {
+    view.entries.push(node);
+    const visible = isVisible(view);
+    const list = containerOf(view);
+    const follow = visible && nearBottom(list);
+    while (view.entries.length > MAX_ENTRIES) {
+      view.entries.shift().remove();
+    }
+    if (visible) {
+      list.append(node);
+      if (follow) list.scrollTop = list.scrollHeight;
+    } else if (view !== direct && node.classList.contains("msg")) {
+      view.unread++;
+      renderRooms();
+    }
+  }
+
+  /**
+   * Moves a node to the end of its view. Used on ack: the server writes every message with a lower seq to us
+   * before our ack, so "end of the list at ack time" is exactly the message's place in seq order.
+   */
+  function moveToEnd(view, node) {
+    const index = view.entries.indexOf(node);
+    if (index < 0) return;
+    view.entries.splice(index, 1);
+    view.entries.push(node);
+    if (isVisible(view)) {
+      const list = containerOf(view);
+      const follow = nearBottom(list);
+      list.append(node);
+      if (follow) list.scrollTop = list.scrollHeight;
+    }
+  }
+
+  // ---- rendering --------------------------------------------------------------------------------------------
+
+  function setStatus(stateName, text) {
+    ui.status.dataset.state = stateName;
+    ui.status.textContent = text;
+  }
+
+  function showError(text, code) {
+    ui.errors.textContent = text;
+    if (code) ui.errors.dataset.code = code;
+    else delete ui.errors.dataset.code;
+  }
+
+  /** Updates the room items in place (keeps keyboard focus) and reorders only when membership changed. */
+  function renderRooms() {
+    const items = [];
+    for (const room of state.rooms.values()) {
+      if (!room.li) {
+        room.li = h("li", "room", room.name);
+        room.li.dataset.room = room.name;
+        room.li.tabIndex = 0;
+        room.li.title = "Open " + room.name;
+      }
+      const active = room.name === state.active;
+      room.li.classList.toggle("active", active);
+      if (active) room.li.setAttribute("aria-current", "true");
+      else room.li.removeAttribute("aria-current");
+      room.li.dataset.joined = String(room.joined);
+      // The unread count is drawn by CSS from this attribute, so it never pollutes the item's text.
+      if (room.unread > 0) room.li.dataset.unread = String(room.unread);
+      else delete room.li.dataset.unread;
+      items.push(room.li);
+    }
+    const current = Array.from(ui.rooms.children);
+    if (current.length !== items.length || current.some((node, i) => node !== items[i])) {
+      ui.rooms.replaceChildren(...items);
+    }
+  }
+
+  function renderUsers() {
+    const room = state.active ? state.rooms.get(state.active) : null;
+    ui.usersRoom.textContent = room ? "in " + room.name : "";
+    const names = room ? Array.from(room.users).sort() : [];
+    ui.users.replaceChildren(...names.map((name) => {
+      const li = h("li", "user", name);
+      li.dataset.user = name;
+      li.tabIndex = 0;
+      if (name === state.me) li.classList.add("self");
+      else li.title = "Message " + name + " privately";
+      return li;
+    }));
+  }
+
+  function isOpen() {
+    return state.ws !== null && state.ws.readyState === WebSocket.OPEN && state.me !== "";
+  }
+
+  function updateControls() {
+    const open = isOpen();
+    ui.leave.disabled = !state.active;
+    // A room whose join is still in flight may already be written to: the server handles frames in order.
+    ui.send.disabled = !(open && state.active);
+    ui.sendPrivate.disabled = !open;
+    ui.disconnect.disabled = state.stopped && state.ws === null;
+    ui.roomTitle.textContent = state.active || "No room";
+  }
+
+  function selectRoom(name) {
+    const room = name ? state.rooms.get(name) : null;
+    state.active = room ? room.name : null;
+    if (room) room.unread = 0;
+    ui.log.replaceChildren(...(room ? room.entries : []));
+    ui.log.scrollTop = ui.log.scrollHeight;
+    renderRooms();
+    renderUsers();
+    updateControls();
+  }
+
+  function renderAll() {
+    renderRooms();
+    renderUsers();
+    updateControls();
+  }
+
+  // ---- room bookkeeping -------------------------------------------------------------------------------------
+
+  function ensureRoom(name) {
+    let room = state.rooms.get(name);
+    if (!room) {
+      room = newRoom(name);
+      state.rooms.set(name, room);
+    }
+    return room;
+  }
+
+  function removeRoom(name) {
+    const room = state.rooms.get(name);
+    if (!room) return;
+    state.rooms.delete(name);
+    clearTimeout(state.whoTimers.get(name));
+    state.whoTimers.delete(name);
+    if (state.active === name) {
+      const next = state.rooms.keys().next();
+      selectRoom(next.done ? null : next.value);
+    } else {
+      renderAll();
+    }
+  }
+
+  /** Asks for the room's member list; delayed requests for the same room collapse into one. */
+  function requestWho(name, delay) {
+    clearTimeout(state.whoTimers.get(name));
+    state.whoTimers.set(name, setTimeout(() => {
+      state.whoTimers.delete(name);
+      const room = state.rooms.get(name);
+      // `who` on a room we are not in only earns a not_in_room error.
+      if (room && room.joined) send({ type: "who", room: name });
+    }, delay));
+  }
+
+  // ---- connection -------------------------------------------------------------------------------------------
+
+  function send(frame) {
+    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return false;
+    state.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function newId() {
+    return "c" + state.nextId++;
+  }
+
+  function connect() {
+    clearTimeout(state.retryTimer);
+    state.retryTimer = 0;
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const url = scheme + "//" + location.host + "/ws?user=" + encodeURIComponent(state.name);
+    // Per-socket facts for the close handler: whether it ever opened, and for how long.
+    const life = { opened: false, openedAt: 0 };
+    let ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      // Only a malformed URL throws here; treat it like any failed attempt.
+      scheduleRetry("could not connect");
+      return;
+    }
+    state.ws = ws;
+    setStatus("connecting", "connecting\u2026");
+    updateControls();
+
+    // Every handler checks it still belongs to the current socket: a replaced socket's late events must not
+    // touch the state of its successor.
+    ws.onopen = () => {
+      if (state.ws !== ws) return;
+      life.opened = true;
+      life.openedAt = Date.now();
+      setStatus("opening", "opening\u2026");
+    };
+    ws.onmessage = (event) => {
+      if (state.ws !== ws) return;
+      if (typeof event.data === "string") onFrame(event.data);
+    };
+    ws.onerror = () => {
+      // Browsers hide the cause; the close event that always follows carries what there is to show.
+    };
+    ws.onclose = (event) => {
+      if (state.ws !== ws) return;
+      state.ws = null;
+      onClosed(event, life);
+    };
+  }
+
+  /** Closes the current socket on the user's behalf; its close event is ignored (state.ws no longer matches). */
+  function closeSocket() {
+    clearTimeout(state.retryTimer);
+    state.retryTimer = 0;
+    const ws = state.ws;
+    state.ws = null;
+    if (ws) {
+      try {
+        ws.close(1000, "client closed");
+      } catch (e) {
+        // Already closing; nothing else to do.
+      }
+      goOffline();
+    }
+  }
+
+  /** What a lost connection invalidates: membership, presence and unconfirmed sends. */
+  function goOffline() {
+    for (const room of state.rooms.values()) {
+      if (room.joined) appendEntry(room, noticeNode("system", null, "connection closed"));
+      room.joined = false;
+      room.users.clear();
+    }
+    for (const entry of state.pending.values()) {
+      markFailed(entry, "not confirmed: connection lost");
+    }
+    state.pending.clear();
+    state.leaving.clear();
+    for (const timer of state.whoTimers.values()) clearTimeout(timer);
+    state.whoTimers.clear();
+    state.me = "";
+    renderAll();
+  }
+
+  function onClosed(event, life) {
+    goOffline();
+    const code = event.code;
+    const what = life.opened
+      ? "closed " + code + (event.reason ? ": " + event.reason : "") + " (" + (CLOSE_LABELS[code] || "unknown") + ")"
+      : "could not connect";
+    if (life.opened && NO_RETRY_CODES.has(code)) {
+      state.stopped = true;
+      setStatus("closed", what + " \u2014 not reconnecting");
+      showError("Connection closed by the server: " + (event.reason || CLOSE_LABELS[code]), "close_" + code);
+      updateControls();
+      return;
+    }
+    // A slow consumer that reconnects at once would be cut off again: its backoff keeps growing.
+    if (life.opened && code !== 4000 && Date.now() - life.openedAt >= STABLE_MS) {
+      state.attempt = 0;
+    }
+    scheduleRetry(what);
+  }
+
+  /** Exponential backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)). */
+  function scheduleRetry(what) {
+    if (state.stopped) return;
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** state.attempt);
+    const delay = Math.random() * ceiling;
+    state.attempt = Math.min(state.attempt + 1, 30);
+    setStatus("waiting", what + " \u2014 reconnecting in " + (delay / 1000).toFixed(1) + " s");
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(connect, delay);
+    updateControls();
+  }
+
+  /** Forgets everything tied to the previous identity: another name is another user. */
+  function resetConversation() {
+    state.rooms.clear();
+    state.pending.clear();
+    state.leaving.clear();
+    direct.entries = [];
+    ui.direct.replaceChildren();
+    selectRoom(null);
+  }
+
+  // ---- incoming frames --------------------------------------------------------------------------------------
+
+  const str = (value) => (typeof value === "string" ? value : "");
+
+  function onFrame(text) {
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch (e) {
+      return; // the server only sends JSON; ignore anything else rather than break the session
+    }
+    if (!frame || typeof frame !== "object" || typeof frame.type !== "string") return;
+    switch (frame.type) {
+      case "welcome": onWelcome(frame); break;
+      case "msg": onRoomMessage(frame); break;
+      case "private": onPrivate(frame); break;
+      case "ack": onAck(frame); break;
+      case "join": onJoinNotice(frame); break;
+      case "leave": onLeaveNotice(frame); break;
+      case "who": onWho(frame); break;
+      case "error": onError(frame); break;
+      case "pong": break; // we never need the answer; protocol-level pings keep the connection alive
+      default: break;     // newer server, older client: ignore unknown frames
+    }
+  }
+
+  function onWelcome(frame) {
+    state.me = str(frame.user) || state.name;
+    setStatus("open", "connected as " + state.me);
+    const initial = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r === "string") : [];
+    for (const name of initial) ensureRoom(name).joined = true;
+    // Re-join what we had before the reconnect (and rooms asked for while offline).
+    for (const room of state.rooms.values()) {
+      if (!room.joined) send({ type: "join", room: room.name });
+    }
+    if (!state.active || !state.rooms.has(state.active)) {
+      const first = state.rooms.keys().next();
+      selectRoom(first.done ? null : first.value);
+    } else {
+      renderAll();
+    }
+  }
+
+  function onRoomMessage(frame) {
+    // Messages still in flight for a room we just left must not resurrect it.
+    const room = state.rooms.get(str(frame.room));
+    if (!room) return;
+    const from = str(frame.from);
+    appendEntry(room, messageNode({
+      from, content: str(frame.content), ts: frame.ts, seq: frame.seq, mine: from === state.me,
+    }));
+  }
+
+  function onPrivate(frame) {
+    const from = str(frame.from);
+    appendEntry(direct, messageNode({
+      from, to: str(frame.to) || state.me, content: str(frame.content), ts: frame.ts, isPrivate: true,
+      mine: from === state.me,
+    }));
+  }
+
+  function onAck(frame) {
+    const entry = state.pending.get(str(frame.id));
+    if (!entry) return;
+    state.pending.delete(str(frame.id));
+    if (entry.to && entry.to === state.me) {
+      // A message to ourselves was delivered to this connection too, before the ack: keep only that copy.
+      const index = entry.view.entries.indexOf(entry.node);
+      if (index >= 0) entry.view.entries.splice(index, 1);
+      entry.node.remove();
+      return;
+    }
+    entry.node.classList.remove("pending");
+    setTime(entry.node.querySelector(".ts"), frame.ts);
+    if (Number.isFinite(frame.seq)) entry.node.dataset.seq = String(frame.seq);
+    moveToEnd(entry.view, entry.node);
+  }
+
+  function onJoinNotice(frame) {
+    const name = str(frame.room);
+    const user = str(frame.user);
+    if (!name || !user) return;
+    let room = state.rooms.get(name);
+    if (user === state.me) {
+      if (!room) {
+        // Our join of a room left right afterwards: its leave confirmation follows.
+        if (state.leaving.has(name)) return;
+        room = ensureRoom(name); // the server says we are in it; believe it
+      }
+      room.joined = true;
+      room.users.add(user);
+      appendEntry(room, noticeNode("join", user, "joined", frame.ts));
+      requestWho(name, 0);
+    } else {
+      if (!room) return;
+      room.users.add(user);
+      appendEntry(room, noticeNode("join", user, "joined", frame.ts));
+      requestWho(name, WHO_DEBOUNCE_MS);
+    }
+    if (name === state.active) renderUsers();
+    renderRooms();
+    updateControls();
+  }
+
+  function onLeaveNotice(frame) {
+    const name = str(frame.room);
+    const user = str(frame.user);
+    const room = state.rooms.get(name);
+    if (user === state.me) {
+      // The confirmation of a leave we sent; the room is already gone from the list.
+      if (state.leaving.delete(name)) return;
+      removeRoom(name);
+      return;
+    }
+    if (!room) return;
+    // The server only announces a user's last connection leaving, so removing the name is exact.
+    room.users.delete(user);
+    appendEntry(room, noticeNode("leave", user, "left", frame.ts));
+    requestWho(name, WHO_DEBOUNCE_MS);
+    if (name === state.active) renderUsers();
+  }
+
+  function onWho(frame) {
+    const room = state.rooms.get(str(frame.room));
+    if (!room || !Array.isArray(frame.users)) return;
+    room.users = new Set(frame.users.filter((u) => typeof u === "string"));
+    if (room.name === state.active) renderUsers();
+  }
+
+  function onError(frame) {
+    const code = str(frame.code);
+    const message = str(frame.message) || code || "error";
+    showError((code ? code + ": " : "") + message, code);
+    const id = str(frame.id);
+    const entry = id ? state.pending.get(id) : null;
+    if (entry) {
+      state.pending.delete(id);
+      markFailed(entry, "not sent: " + message);
+    }
+  }
+
+  function markFailed(entry, why) {
+    entry.node.classList.remove("pending");
+    entry.node.classList.add("failed");
+    entry.node.append(h("span", "failure", why));
+  }
+
+  // ---- user actions -----------------------------------------------------------------------------------------
+
+  function onConnect(event) {
+    event.preventDefault();
+    const name = ui.name.value.trim();
+    if (!NAME_RE.test(name)) {
+      ui.name.setAttribute("aria-invalid", "true");
+      showError("Name must be " + NAME_RULE + ".", "client_invalid");
+      ui.name.focus();
+      return;
+    }
+    ui.name.removeAttribute("aria-invalid");
+    try {
+      localStorage.setItem(STORAGE_KEY, name);
+    } catch (e) {
+      // Storage can be disabled (private mode, policy); remembering the name is only a convenience.
+    }
+    closeSocket();
+    if (name !== state.name) resetConversation();
+    state.name = name;
+    state.stopped = false;
+    state.attempt = 0;
+    showError("");
+    connect();
+  }
+
+  function onDisconnect() {
+    state.stopped = true;
+    closeSocket();
+    setStatus("offline", "offline");
+    updateControls();
+  }
+
+  function onJoin(event) {
+    event.preventDefault();
+    const name = ui.joinRoom.value.trim();
+    if (!NAME_RE.test(name)) {
+      showError("Room name must be " + NAME_RULE + ".", "client_invalid");
+      return;
+    }
+    if (!state.rooms.has(name)) {
+      ensureRoom(name);
+      // When offline the join is sent with the others after the next welcome.
+      if (isOpen()) send({ type: "join", room: name });
+    }
+    ui.joinRoom.value = "";
+    selectRoom(name);
+    ui.text.focus();
+  }
+
+  function onLeave() {
+    const name = state.active;
+    if (!name) return;
+    const room = state.rooms.get(name);
+    // Only a room the server knows we are in (or are joining) will answer with a leave confirmation.
+    if (isOpen() && send({ type: "leave", room: name })) state.leaving.add(name);
+    if (room) removeRoom(name);
+  }
+
+  function onSendRoom(event) {
+    event.preventDefault();
+    const content = ui.text.value;
+    if (!content.trim()) return;
+    const room = state.active ? state.rooms.get(state.active) : null;
+    if (!room) {
+      showError("Join or select a room first.", "client_invalid");
+      return;
+    }
+    if (!isOpen()) {
+      showError("Not connected.", "client_offline");
+      return;
+    }
+    const id = newId();
+    // Shown at once as pending; the ack fixes its time, seq and place (the server does not echo our message).
+    const node = messageNode({ from: state.me, content, mine: true, pending: true });
+    appendEntry(room, node);
+    state.pending.set(id, { node, view: room });
+    send({ type: "msg", room: room.name, content, id });
+    ui.text.value = "";
+  }
+
+  function onSendPrivate(event) {
+    event.preventDefault();
+    const to = ui.to.value.trim();
+    const content = ui.privateText.value;
+    if (!NAME_RE.test(to)) {
+      showError("Recipient must be " + NAME_RULE + ".", "client_invalid");
+      ui.to.focus();
+      return;
+    }
+    if (!content.trim()) return;
+    if (!isOpen()) {
+      showError("Not connected.", "client_offline");
+      return;
+    }
+    const id = newId();
+    const node = messageNode({ from: state.me, to, content, isPrivate: true, mine: true, pending: true });
+    appendEntry(direct, node);
+    state.pending.set(id, { node, view: direct, to });
+    send({ type: "private", to, content, id });
+    ui.privateText.value = "";
+  }
+
+  /** Prefills the private message form, the quickest way to answer someone. */
+  function startPrivate(name) {
+    if (!name || name === state.me) return;
+    ui.to.value = name;
+    ui.privateText.focus();
+  }
+
+  function onRoomClick(event) {
+    const item = event.target.closest("[data-room]");
+    if (item) selectRoom(item.dataset.room);
+  }
+
+  function onUserClick(event) {
+    const item = event.target.closest("[data-user]");
+    if (item) startPrivate(item.dataset.user);
+  }
+
+  function onNameClick(event) {
+    const name = event.target.closest(".from, .to, .who");
+    if (name) startPrivate(name.dataset.name);
+  }
+
+  /** Enter/Space on a focused list item acts like a click, for keyboard users. */
+  function activateOnKey(handler) {
+    return (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        handler(event);
+      }
+    };
+  }
+
+  // ---- start ------------------------------------------------------------------------------------------------
+
+  ui.login.addEventListener("submit", onConnect);
+  ui.disconnect.addEventListener("click", onDisconnect);
+  ui.joinForm.addEventListener("submit", onJoin);
+  ui.leave.addEventListener("click", onLeave);
+  ui.sendForm.addEventListener("submit", onSendRoom);
+  ui.privateForm.addEventListener("submit", onSendPrivate);
+  ui.rooms.addEventListener("click", onRoomClick);
+  ui.rooms.addEventListener("keydown", activateOnKey(onRoomClick));
+  ui.users.addEventListener("click", onUserClick);
+  ui.users.addEventListener("keydown", activateOnKey(onUserClick));
+  ui.log.addEventListener("click", onNameClick);
+  ui.direct.addEventListener("click", onNameClick);
+  ui.errors.addEventListener("click", () => showError(""));
+
+  // Back online: no point waiting out the backoff.
+  window.addEventListener("online", () => {
+    if (!state.stopped && state.ws === null) connect();
+  });
+
+  try {
+    ui.name.value = localStorage.getItem(STORAGE_KEY) || "";
+  } catch (e) {
+    // No storage: start with an empty name.
+  }
+  setStatus("offline", "offline");
+  renderAll();
+  (ui.name.value ? ui.connect : ui.name).focus();
+})();

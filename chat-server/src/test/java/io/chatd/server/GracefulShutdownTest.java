@@ -1,0 +1,80 @@
+package io.chatd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatd.core.ChatConfig;
+import io.chatd.core.CloseCodes;
+import io.chatd.core.TestClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Stopping the daemon: every WebSocket gets 1001, then the process exits 0. */
+@Timeout(60)
+class GracefulShutdownTest {
+
+    @Test
+    void shutdownClosesEveryConnectionWith1001AndStopsAccepting() throws Exception {
+        ChatServer server = ChatServer.start(ChatConfig.newBuilder().serveWebClient(false).build(), "127.0.0.1", 0, 1);
+        int port = server.port();
+        try (TestClient alice = TestClient.connect(port, "alice"); TestClient bob = TestClient.connect(port, "bob")) {
+            alice.expect("welcome");
+            bob.expect("welcome");
+            assertTrue(server.shutdown(Duration.ofSeconds(5)));
+            assertEquals(CloseCodes.GOING_AWAY, alice.awaitCloseCode());
+            assertEquals(CloseCodes.GOING_AWAY, bob.awaitCloseCode());
+        }
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
+    }
+
+    @Test
+    void sigtermSends1001AndExitsZero() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace", "5s",
+                "--no-web-client")
+                .redirectErrorStream(true).start();
+        try {
+            int port = awaitListeningPort(process);
+            try (TestClient alice = TestClient.connect(port, "alice")) {
+                alice.expect("welcome");
+                process.destroy(); // SIGTERM
+                assertEquals(CloseCodes.GOING_AWAY, alice.awaitCloseCode());
+            }
+            assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exits within the grace period");
+            assertEquals(0, process.exitValue());
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Reads the server's log until it says where it listens; keeps draining it afterwards. */
+    private static int awaitListeningPort(Process process) throws IOException {
+        BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Pattern listening = Pattern.compile("listening on [^ ]*:(\\d+)");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String line;
+        while (System.nanoTime() < deadline && (line = log.readLine()) != null) {
+            Matcher m = listening.matcher(line);
+            if (m.find()) {
+                Thread drain = new Thread(() -> log.lines().forEach(l -> { }));
+                drain.setDaemon(true);
+                drain.start();
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        throw new AssertionError("the server did not report its port");
+    }
+}
