@@ -1,0 +1,197 @@
+package io.chatd.bench;
+
+import io.chatd.core.Transports;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollChannelOption;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The run's connections: opens them with at most {@code maxInFlight} upgrades under way at once (a burst of
+ * thousands would overrun the server's accept backlog and time out in SYN retries, measuring the kernel instead
+ * of the server), follows each to ready or failed, and closes them at the end. Confined to the one event loop.
+ */
+final class Connections implements LoadContext.Listener {
+
+    /** Distinct failure reasons kept for the report; the rest are only counted. */
+    private static final int MAX_REASONS = 10;
+
+    final LoadConnection[] all;
+    final LoadContext context;
+    /** Upgrade latency, TCP connect to 101, in microseconds. */
+    final Histogram handshakeMicros = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+    final Map<String, Integer> failureReasons = new LinkedHashMap<>();
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final InetSocketAddress remote;
+    private final List<InetSocketAddress> sources;
+    private final int maxInFlight;
+    private final long handshakeTimeoutMillis;
+    private final CompletableFuture<Void> settled = new CompletableFuture<>();
+
+    private int next;
+    private int inFlight;
+    private boolean launching;
+    int handshakes;
+    int ready;
+    int failed;
+    /** Ready connections that closed later, without the bench asking. */
+    int lost;
+    long firstConnectNanos;
+    long lastHandshakeNanos;
+
+    /**
+     * @param sources local addresses to spread connections over, round-robin; empty to let the kernel choose
+     */
+    Connections(EventLoop loop, Transports transport, Target target, Topology topology, FrameWriter writer,
+                List<InetSocketAddress> sources, int maxInFlight, long handshakeTimeoutMillis) {
+        this.loop = loop;
+        this.all = new LoadConnection[topology.connections];
+        this.context = new LoadContext(target, topology, writer, this);
+        this.remote = target.address;
+        this.sources = sources;
+        this.maxInFlight = maxInFlight;
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, handshakeTimeoutMillis));
+        if (transport == Transports.EPOLL && !sources.isEmpty()) {
+            // Pick the port at connect(), per (source, destination): otherwise bind() reserves a port per socket
+            // and the ephemeral range caps the connections however many source addresses there are.
+            bootstrap.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+        }
+    }
+
+    /** Starts connecting; completes once every connection is ready or failed. */
+    CompletableFuture<Void> connectAll() {
+        loop.execute(() -> {
+            firstConnectNanos = System.nanoTime();
+            launch();
+        });
+        return settled;
+    }
+
+    private void launch() {
+        if (launching) {
+            return; // a synchronous failure inside open() re-enters; the outer loop carries on
+        }
+        launching = true;
+        try {
+            while (inFlight < maxInFlight && next < all.length) {
+                open(next++);
+            }
+        } finally {
+            launching = false;
+        }
+    }
+
+    private void open(int i) {
+        LoadConnection c = new LoadConnection(context, i);
+        all[i] = c;
+        inFlight++;
+        bootstrap.handler(c); // read synchronously by connect(), so one bootstrap serves every connection
+        ChannelFuture f = sources.isEmpty() ? bootstrap.connect(remote)
+                : bootstrap.connect(remote, sources.get(i % sources.size()));
+        c.connecting(f.channel(), System.nanoTime());
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                Throwable cause = done.cause();
+                c.fail("connect failed: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+            }
+        });
+        loop.schedule(c::handshakeDeadline, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Gives up on every connection not ready yet, and on those never started; for the connect timeout. */
+    void abandonUnready(String reason) {
+        for (int i = next; i < all.length; i++) {
+            failed++;
+            failureReasons.merge("not started: " + reason, 1, Integer::sum);
+        }
+        next = all.length;
+        for (LoadConnection c : all) {
+            if (c != null && !c.isReady()) {
+                c.fail(reason);
+            }
+        }
+        checkSettled();
+    }
+
+    /** Closes every connection; their closes are expected, so none is reported as lost. */
+    void closeAll() {
+        context.closing = true;
+        next = all.length;
+        for (LoadConnection c : all) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    /** Connections whose channel is still open. */
+    int openCount() {
+        int open = 0;
+        for (LoadConnection c : all) {
+            if (c != null && c.isOpen()) {
+                open++;
+            }
+        }
+        return open;
+    }
+
+    /** Handshakes per second over the connect phase. */
+    double handshakeRate() {
+        double seconds = (lastHandshakeNanos - firstConnectNanos) / 1e9;
+        return handshakes == 0 || seconds <= 0 ? 0 : handshakes / seconds;
+    }
+
+    @Override
+    public void handshakeDone(LoadConnection c, long nanos) {
+        handshakes++;
+        handshakeMicros.recordValue(Math.min(handshakeMicros.getHighestTrackableValue(), nanos / 1000));
+        lastHandshakeNanos = System.nanoTime();
+        inFlight--;
+        launch();
+    }
+
+    @Override
+    public void ready(LoadConnection c) {
+        ready++;
+        checkSettled();
+    }
+
+    @Override
+    public void failed(LoadConnection c, String reason) {
+        failed++;
+        if (failureReasons.size() < MAX_REASONS || failureReasons.containsKey(reason)) {
+            failureReasons.merge(reason, 1, Integer::sum);
+        }
+        if (!c.handshaken()) {
+            inFlight--;
+            launch();
+        }
+        checkSettled();
+    }
+
+    @Override
+    public void closed(LoadConnection c, int code) {
+        lost++;
+        context.current.onClose(code);
+    }
+
+    private void checkSettled() {
+        if (ready + failed >= all.length) {
+            settled.complete(null);
+        }
+    }
+}

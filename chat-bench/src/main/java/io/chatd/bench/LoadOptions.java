@@ -1,0 +1,132 @@
+package io.chatd.bench;
+
+import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/** The flags every scenario shares (a picocli mixin); each one says which scenarios read it. */
+final class LoadOptions {
+
+    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws",
+            description = "Server WebSocket URL; must be loopback (default: ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(names = "--connections", defaultValue = "1000", description = "WebSocket connections (default: ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--rate", defaultValue = "500",
+            description = "Total messages per second over all senders, open loop (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Measured time; idle: how long to hold (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--warmup", defaultValue = "3s", converter = DurationConverter.class,
+            description = "Sending before the measured window, not counted (default: ${DEFAULT-VALUE}).")
+    Duration warmup;
+
+    @Option(names = "--size", defaultValue = "60",
+            description = "Approximate message content length in bytes (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--room", defaultValue = "bench",
+            description = "fanout: the room; rooms: prefix of ROOM-0, ROOM-1, ... (default: ${DEFAULT-VALUE}).")
+    String room;
+
+    @Option(names = "--senders", defaultValue = "10",
+            description = "fanout: connections that send (default: ${DEFAULT-VALUE}).")
+    int senders;
+
+    @Option(names = "--room-size", defaultValue = "10", description = "rooms: members per room (default: ${DEFAULT-VALUE}).")
+    int roomSize;
+
+    @Option(names = "--users", defaultValue = "0",
+            description = "Distinct user names, shared round-robin by the connections; 0: one per connection, "
+                    + "but at most " + Topology.FANOUT_DEFAULT_USERS + " for fanout, whose join notices cost "
+                    + "users x connections frames at set-up (default: ${DEFAULT-VALUE}).")
+    int users;
+
+    @Option(names = "--source-addresses", defaultValue = "1",
+            description = "Spread connections over local addresses 127.0.0.1..127.0.0.N, each with its own "
+                    + "ephemeral port range (default: ${DEFAULT-VALUE}).")
+    int sourceAddresses;
+
+    @Option(names = "--server-pid", description = "Server process to observe: CPU time and RSS from /proc.")
+    Long serverPid;
+
+    @Option(names = "--max-handshakes", defaultValue = "200",
+            description = "Upgrades in flight at once while connecting (default: ${DEFAULT-VALUE}).")
+    int maxHandshakes;
+
+    @Option(names = "--connect-timeout", defaultValue = "60s", converter = DurationConverter.class,
+            description = "Time for every connection to connect, upgrade and join (default: ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
+    @Option(names = "--handshake-timeout", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Time for one connection's TCP connect and upgrade (default: ${DEFAULT-VALUE}).")
+    Duration handshakeTimeout;
+
+    @Option(names = "--drain-timeout", defaultValue = "5s", converter = DurationConverter.class,
+            description = "Wait after the last send for deliveries still on their way (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    /** Checks what picocli's types do not; returns the problem, or null. */
+    String problem() {
+        if (connections < 1) {
+            return "--connections must be at least 1";
+        }
+        if (!(rate > 0) || Double.isInfinite(rate)) {
+            return "--rate must be above 0";
+        }
+        if (duration.isNegative() || duration.isZero()) {
+            return "--duration must be above 0";
+        }
+        if (warmup.isNegative()) {
+            return "--warmup must not be negative";
+        }
+        if (size < 0 || size > 4096) {
+            return "--size must be 0 to 4096 (the server's default content limit)";
+        }
+        if (!room.matches("[A-Za-z0-9_.-]{1,48}")) {
+            return "--room must be 1 to 48 characters of A-Z a-z 0-9 _ . -";
+        }
+        if (sourceAddresses < 1 || sourceAddresses > 254) {
+            return "--source-addresses must be 1 to 254";
+        }
+        if (maxHandshakes < 1) {
+            return "--max-handshakes must be at least 1";
+        }
+        if (users < 0) {
+            return "--users must not be negative";
+        }
+        for (Duration d : new Duration[] {connectTimeout, handshakeTimeout, drainTimeout}) {
+            if (d.isNegative() || d.isZero()) {
+                return "timeouts must be above 0";
+            }
+        }
+        if (serverPid != null && !ProcStat.exists(serverPid)) {
+            return "--server-pid " + serverPid + ": no such process";
+        }
+        return null;
+    }
+
+    /** "10" (seconds), "10s", "500ms", "2m". */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            }
+            if (v.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            if (v.endsWith("s")) {
+                v = v.substring(0, v.length() - 1);
+            }
+            return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+        }
+    }
+}
