@@ -62,9 +62,14 @@ public class BroadcastBenchmark {
     public void setUp() {
         chat = Chat.create(ChatConfig.newBuilder().defaultRoom("").serveWebClient(false).build());
         Sink sink = new Sink();
+        LoopFlusher flusher = null;
         for (int i = 0; i < members; i++) {
             EmbeddedChannel ch = new EmbeddedChannel(sink);
-            Connection connection = new Connection(ch, "c" + i, "u" + i);
+            // One flusher for all, as if every member lived on one event loop: one shard, as in a real server.
+            if (flusher == null) {
+                flusher = chat.flusherFor(ch.eventLoop());
+            }
+            Connection connection = new Connection(ch, "c" + i, "u" + i, flusher);
             chat.opened(connection);
             connection.rooms.add("bench");
             chat.rooms().join(connection, "bench");

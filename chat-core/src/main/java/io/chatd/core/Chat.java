@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
@@ -18,12 +19,12 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,6 +60,7 @@ public final class Chat {
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+    private final ConcurrentHashMap<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
 
     private Chat(ChatConfig config) {
         this.config = config;
@@ -102,8 +104,6 @@ public final class Chat {
             @Override
             protected void initChannel(Channel ch) {
                 ChannelPipeline p = ch.pipeline();
-                // Coalesces the flushes of many broadcasts into one write syscall per loop turn.
-                p.addLast("flush-consolidation", new FlushConsolidationHandler(256, true));
                 p.addLast("http-codec", new HttpServerCodec(4096, 8192, 8192));
                 p.addLast("http-aggregator", new HttpObjectAggregator(config.maxHttpRequestBytes()));
                 addTo(p);
@@ -212,6 +212,11 @@ public final class Chat {
             rooms.leave(connection, room, false);
         }
         connection.rooms.clear();
+    }
+
+    /** The flusher of {@code loop}, which batches every flush of a turn on that loop. */
+    LoopFlusher flusherFor(EventLoop loop) {
+        return flushers.computeIfAbsent(loop, LoopFlusher::new);
     }
 
     RoomRegistry rooms() {

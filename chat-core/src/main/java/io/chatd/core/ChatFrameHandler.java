@@ -61,7 +61,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         if (ctx.pipeline().get(ChatHttpHandler.class) != null) {
             ctx.pipeline().remove(ChatHttpHandler.class);
         }
-        connection = new Connection(ctx.channel(), ConnectionIds.next(), user);
+        connection = new Connection(ctx.channel(), ConnectionIds.next(), user, chat.flusherFor(ctx.channel().eventLoop()));
         chat.opened(connection);
         String defaultRoom = config.defaultRoom();
         if (!defaultRoom.isEmpty()) {

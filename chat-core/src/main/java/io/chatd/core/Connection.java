@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One open WebSocket: a generated connection id, the authenticated user id (one user may hold several
@@ -19,16 +20,34 @@ final class Connection {
     final String user;
     /** Rooms joined, in join order. Read and written only on {@code channel.eventLoop()}. */
     final Set<String> rooms = new LinkedHashSet<>();
+    /** The flusher of the channel's event loop. */
+    final LoopFlusher flusher;
+    /** Whether {@link #flusher} will flush this channel at the end of the turn; owned by the channel's loop. */
+    boolean flushPending;
 
-    Connection(Channel channel, String id, String user) {
+    Connection(Channel channel, String id, String user, LoopFlusher flusher) {
         this.channel = channel;
         this.id = id;
         this.user = user;
+        this.flusher = flusher;
     }
 
-    /** Queues one encoded frame; safe from any thread. Flushes are coalesced by the pipeline. */
+    /** Queues one encoded frame, flushed at the end of the loop turn; safe from any thread. */
     void send(ByteBuf frame) {
-        channel.writeAndFlush(frame, channel.voidPromise());
+        if (channel.eventLoop().inEventLoop()) {
+            sendOnLoop(frame);
+        } else {
+            try {
+                channel.eventLoop().execute(() -> sendOnLoop(frame));
+            } catch (RejectedExecutionException e) { // the loop is shutting down, the channel with it
+                frame.release();
+            }
+        }
+    }
+
+    private void sendOnLoop(ByteBuf frame) {
+        channel.write(frame, channel.voidPromise());
+        flusher.flushLater(this);
     }
 
     @Override

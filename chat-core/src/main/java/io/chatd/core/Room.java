@@ -1,35 +1,33 @@
 package io.chatd.core;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * One chat room. A room is owned by one event loop, and everything that changes or reads its state runs there:
- * that makes {@code seq} assignment and the order of writes one sequence, so every member sees the room's
- * messages in the same order, with no lock on the broadcast path.
+ * that makes {@code seq} assignment and the order of broadcasts one sequence, so every member sees the room's
+ * messages in the same order, with no lock on the broadcast path. Members are grouped by their own event loop
+ * into {@link RoomShard}s, which do the writing.
  */
 final class Room {
 
     final String name;
     final EventLoop loop;
-    /** The broadcast target; Netty duplicates the encoded frame per member. */
-    final ChannelGroup channels;
-    /** Authoritative membership: the group drops a channel by itself on close, this set waits for leave(). */
     private final Set<Connection> members = new HashSet<>();
     private final Map<String, Integer> connectionsPerUser = new HashMap<>();
+    /** One shard per event loop that has members here, keyed by that loop's flusher. */
+    private final Map<LoopFlusher, RoomShard> shards = new IdentityHashMap<>();
     private long lastSeq;
 
     Room(String name, EventLoop loop) {
         this.name = name;
         this.loop = loop;
-        // Listeners of the group's futures run in the calling thread: we add no blocking ones.
-        this.channels = new DefaultChannelGroup(name, ImmediateEventExecutor.INSTANCE);
     }
 
     /** Adds a connection; returns true when it is the user's first connection in the room. */
@@ -37,7 +35,8 @@ final class Room {
         if (!members.add(connection)) {
             return false;
         }
-        channels.add(connection.channel);
+        shards.computeIfAbsent(connection.flusher, flusher -> new RoomShard(name, flusher)).channels
+                .add(connection.channel);
         return connectionsPerUser.merge(connection.user, 1, Integer::sum) == 1;
     }
 
@@ -46,9 +45,28 @@ final class Room {
         if (!members.remove(connection)) {
             return false;
         }
-        channels.remove(connection.channel);
+        RoomShard shard = shards.get(connection.flusher);
+        shard.channels.remove(connection.channel);
+        if (shard.channels.isEmpty()) {
+            shards.remove(connection.flusher);
+        }
         return connectionsPerUser.merge(connection.user, -1, Integer::sum) == 0
                 && connectionsPerUser.remove(connection.user) != null;
+    }
+
+    /**
+     * Writes the encoded {@code frame} to every member but {@code except} (may be null), and releases it. Each
+     * shard gets a duplicate of the same bytes; nothing is encoded twice.
+     */
+    void broadcast(ByteBuf frame, Channel except) {
+        int remaining = shards.size();
+        if (remaining == 0) {
+            frame.release();
+            return;
+        }
+        for (RoomShard shard : shards.values()) {
+            shard.deliver(--remaining == 0 ? frame : frame.retainedDuplicate(), except);
+        }
     }
 
     boolean contains(Connection connection) {

@@ -3,8 +3,6 @@ package io.chatd.core;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
-import io.netty.channel.group.ChannelMatcher;
-import io.netty.channel.group.ChannelMatchers;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -35,7 +33,7 @@ final class RoomRegistry {
             boolean firstOfUser = room.add(connection);
             ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
             if (firstOfUser) {
-                room.channels.writeAndFlush(notice, ChannelMatchers.all(), true);
+                room.broadcast(notice, null);
             } else {
                 connection.send(notice);
             }
@@ -55,7 +53,7 @@ final class RoomRegistry {
                     connection.send(notice.retainedDuplicate());
                 }
                 if (lastOfUser) {
-                    room.channels.writeAndFlush(notice, ChannelMatchers.all(), true);
+                    room.broadcast(notice, null);
                 } else {
                     notice.release();
                 }
@@ -78,10 +76,7 @@ final class RoomRegistry {
             long ts = now();
             ByteBuf frame = ServerMessages.roomMessage(alloc, roomName, from, content, ts, messageSeq);
             boolean senderIsMember = sender != null && room.contains(sender);
-            ChannelMatcher recipients = senderIsMember ? ChannelMatchers.isNot(sender.channel) : ChannelMatchers.all();
-            // The group writes a retainedDuplicate() to each member, releases the original, and a failed
-            // write to one member never stops the loop.
-            room.channels.writeAndFlush(frame, recipients, true);
+            room.broadcast(frame, senderIsMember ? sender.channel : null);
             stats.roomMessages.increment();
             stats.deliveries.add(room.memberCount() - (senderIsMember ? 1 : 0));
             if (sender != null && clientId != null) {

@@ -20,20 +20,18 @@ public final class ChatServer {
     private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
 
     private final Chat chat;
-    private final EventLoopGroup bossGroup;
-    private final EventLoopGroup workerGroup;
+    private final EventLoopGroup group;
     private final Channel serverChannel;
 
-    private ChatServer(Chat chat, EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel) {
+    private ChatServer(Chat chat, EventLoopGroup group, Channel serverChannel) {
         this.chat = chat;
-        this.bossGroup = bossGroup;
-        this.workerGroup = workerGroup;
+        this.group = group;
         this.serverChannel = serverChannel;
     }
 
     /**
      * Binds {@code host:port} (port 0 picks a free one) and serves chat with {@code ioThreads} event loops
-     * (0: Netty's default of two per core).
+     * (0: one per available core). The same loops accept connections.
      */
     public static ChatServer start(ChatConfig config, String host, int port, int ioThreads) throws InterruptedException {
         Objects.requireNonNull(config, "config");
@@ -43,24 +41,25 @@ public final class ChatServer {
         } else {
             log.info("transport: NIO (epoll unavailable: {})", String.valueOf(Transports.epollUnavailabilityCause()));
         }
-        EventLoopGroup bossGroup = transport.newGroup(1);
-        EventLoopGroup workerGroup = transport.newGroup(ioThreads);
+        // One loop per core: the work is non-blocking, and every extra loop on a core only adds context switches.
+        int threads = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup group = transport.newGroup(threads);
         try {
             Chat chat = Chat.create(config);
             Channel serverChannel = new ServerBootstrap()
-                    .group(bossGroup, workerGroup)
+                    .group(group)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(chat.newChannelInitializer())
                     .bind(host, port).sync().channel();
-            ChatServer server = new ChatServer(chat, bossGroup, workerGroup, serverChannel);
-            log.info("listening on {}:{}, WebSocket path {}", host, server.port(), config.websocketPath());
+            ChatServer server = new ChatServer(chat, group, serverChannel);
+            log.info("listening on {}:{}, WebSocket path {}, {} event loop(s)", host, server.port(),
+                    config.websocketPath(), threads);
             return server;
         } catch (InterruptedException | RuntimeException e) {
-            bossGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            workerGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
     }
@@ -86,10 +85,8 @@ public final class ChatServer {
         if (!closed) {
             log.warn("{} connections still open at the end of the grace period; closing them", chat.connectionCount());
         }
-        workerGroup.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
-        bossGroup.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
-        boolean stopped = workerGroup.terminationFuture().awaitUninterruptibly(remainingMillis(deadline))
-                && bossGroup.terminationFuture().awaitUninterruptibly(remainingMillis(deadline));
+        group.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
+        boolean stopped = group.terminationFuture().awaitUninterruptibly(remainingMillis(deadline));
         log.info("shutdown {}", closed && stopped ? "complete" : "timed out");
         return closed && stopped;
     }

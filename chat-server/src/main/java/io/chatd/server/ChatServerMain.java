@@ -80,7 +80,7 @@ public final class ChatServerMain implements Callable<Integer> {
     boolean noWebClient;
 
     @Option(names = "--io-threads", defaultValue = "0",
-            description = "Event loop threads; 0 means two per available core (default: ${DEFAULT-VALUE}).")
+            description = "Event loop threads; 0 means one per available core (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Converters.DurationConverter.class,

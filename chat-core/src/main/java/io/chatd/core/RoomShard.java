@@ -1,0 +1,52 @@
+package io.chatd.core;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelMatchers;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The members of one room that live on one event loop. A broadcast hands each shard the encoded frame once, and
+ * the shard writes it to its members on their own loop: one task per loop instead of one cross-thread write per
+ * member, and every write lands in the same turn's flush.
+ */
+final class RoomShard {
+
+    private final LoopFlusher flusher;
+    /** Added to and removed from by the room's owner loop; iterated by this shard's loop (the group is concurrent). */
+    final ChannelGroup channels;
+    /** Whether {@link #flusher} will flush {@link #channels} at the end of the turn; owned by this shard's loop. */
+    boolean flushPending;
+
+    RoomShard(String roomName, LoopFlusher flusher) {
+        this.flusher = flusher;
+        // Listeners of the group's futures run in the calling thread: we add no blocking ones.
+        this.channels = new DefaultChannelGroup(roomName, ImmediateEventExecutor.INSTANCE);
+    }
+
+    /**
+     * Writes {@code frame} to every member but {@code except} (may be null) and releases it; safe from any thread.
+     * Frames handed over by one thread are written in the order handed over.
+     */
+    void deliver(ByteBuf frame, Channel except) {
+        if (flusher.loop().inEventLoop()) {
+            deliverOnLoop(frame, except);
+        } else {
+            try {
+                flusher.loop().execute(() -> deliverOnLoop(frame, except));
+            } catch (RejectedExecutionException e) { // the loop is shutting down, its channels with it
+                frame.release();
+            }
+        }
+    }
+
+    private void deliverOnLoop(ByteBuf frame, Channel except) {
+        // The group writes a retainedDuplicate() to each member and releases the original; a failed write to
+        // one member never stops the others.
+        channels.write(frame, except == null ? ChannelMatchers.all() : ChannelMatchers.isNot(except), true);
+        flusher.flushLater(this);
+    }
+}
