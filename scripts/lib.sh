@@ -9,8 +9,25 @@ ensure_toolchain() {
     echo "installing ${missing[*]}" >&2
     if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+    # Through env: sudo would drop a plain DEBIAN_FRONTEND=... prefix.
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   fi
+}
+
+# Installs Debian's Chromium and its chromedriver, which WebClientBrowserTest drives. Returns 1, with a note,
+# where they are missing and apt-get is not there to install them (the test is then skipped); a failed
+# install stops the script.
+ensure_browser() {
+  [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]] && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "note: no /usr/bin/chromium and /usr/bin/chromedriver and no apt-get: the browser test will be skipped" >&2
+    return 1
+  fi
+  echo "installing chromium chromium-driver" >&2
+  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+  # Called in an `if`, where set -e does not apply: failures exit explicitly.
+  $SUDO apt-get update -qq || exit 1
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver || exit 1
 }
 
 # Builds the runnable jars unless they are newer than every source file.
