@@ -216,7 +216,7 @@ public final class Chat {
 
     /** The flusher of {@code loop}, which batches every flush of a turn on that loop. */
     LoopFlusher flusherFor(EventLoop loop) {
-        return flushers.computeIfAbsent(loop, LoopFlusher::new);
+        return flushers.computeIfAbsent(loop, l -> new LoopFlusher(l, config.flushInterval().toNanos()));
     }
 
     RoomRegistry rooms() {

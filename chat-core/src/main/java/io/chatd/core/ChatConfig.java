@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  */
 public final class ChatConfig {
 
+    static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofMillis(10);
+
     static final Pattern NAME_PATTERN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final String websocketPath;
@@ -29,6 +31,7 @@ public final class ChatConfig {
     private final int maxContentChars;
     private final int maxOutboundBytes;
     private final int maxHttpRequestBytes;
+    private final Duration flushInterval;
     private final OriginPolicy originPolicy;
     private final IdentityResolver identityResolver;
     private final boolean serveWebClient;
@@ -54,6 +57,10 @@ public final class ChatConfig {
         maxContentChars = atLeast(b.maxContentChars, 1, "maxContentChars");
         maxOutboundBytes = atLeast(b.maxOutboundBytes, 1024, "maxOutboundBytes");
         maxHttpRequestBytes = atLeast(b.maxHttpRequestBytes, 1024, "maxHttpRequestBytes");
+        flushInterval = Objects.requireNonNull(b.flushInterval, "flushInterval");
+        if (flushInterval.isNegative() || flushInterval.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new IllegalArgumentException("flushInterval must be between 0 and 1 s: " + flushInterval);
+        }
         originPolicy = Objects.requireNonNull(b.originPolicy, "originPolicy");
         identityResolver = Objects.requireNonNull(b.identityResolver, "identityResolver");
         serveWebClient = b.serveWebClient;
@@ -139,6 +146,14 @@ public final class ChatConfig {
         return identityResolver;
     }
 
+    /**
+     * Shortest time between two flushes of an event loop's sockets. Frames written in between leave together,
+     * in one syscall per socket; a quiet loop flushes at once. Zero flushes at the end of every loop turn.
+     */
+    public Duration flushInterval() {
+        return flushInterval;
+    }
+
     /** Whether {@code GET /} serves the built-in browser client. */
     public boolean serveWebClient() {
         return serveWebClient;
@@ -150,7 +165,8 @@ public final class ChatConfig {
                 + ", pingInterval=" + pingInterval + ", idleTimeout=" + idleTimeout
                 + ", handshakeTimeout=" + handshakeTimeout + ", maxFrameBytes=" + maxFrameBytes
                 + ", maxContentChars=" + maxContentChars + ", maxOutboundBytes=" + maxOutboundBytes
-                + ", maxHttpRequestBytes=" + maxHttpRequestBytes + ", originPolicy=" + originPolicy
+                + ", maxHttpRequestBytes=" + maxHttpRequestBytes + ", flushInterval=" + flushInterval
+                + ", originPolicy=" + originPolicy
                 + ", serveWebClient=" + serveWebClient + '}';
     }
 
@@ -165,6 +181,7 @@ public final class ChatConfig {
         private int maxContentChars = 4096;
         private int maxOutboundBytes = 1024 * 1024;
         private int maxHttpRequestBytes = 16 * 1024;
+        private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
         private OriginPolicy originPolicy = OriginPolicy.sameHost();
         private IdentityResolver identityResolver = new QueryParameterIdentityResolver();
         private boolean serveWebClient = true;
@@ -182,6 +199,7 @@ public final class ChatConfig {
             maxContentChars = c.maxContentChars;
             maxOutboundBytes = c.maxOutboundBytes;
             maxHttpRequestBytes = c.maxHttpRequestBytes;
+            flushInterval = c.flushInterval;
             originPolicy = c.originPolicy;
             identityResolver = c.identityResolver;
             serveWebClient = c.serveWebClient;
@@ -238,6 +256,12 @@ public final class ChatConfig {
         /** Default 16 KiB. */
         public Builder maxHttpRequestBytes(int maxHttpRequestBytes) {
             this.maxHttpRequestBytes = maxHttpRequestBytes;
+            return this;
+        }
+
+        /** Default 10 ms; zero flushes at the end of every event-loop turn. At most 1 s. */
+        public Builder flushInterval(Duration flushInterval) {
+            this.flushInterval = flushInterval;
             return this;
         }
 

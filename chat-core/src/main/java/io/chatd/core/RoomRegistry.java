@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -120,7 +121,14 @@ final class RoomRegistry {
         if (loop.inEventLoop()) {
             runOnRoom(roomName, create, task, ifAbsent, loop);
         } else {
-            loop.execute(() -> runOnRoom(roomName, create, task, ifAbsent, loop));
+            try {
+                loop.execute(() -> runOnRoom(roomName, create, task, ifAbsent, loop));
+            } catch (RejectedExecutionException e) {
+                // The room's loop has stopped: the server is shutting down and its rooms are gone with it.
+                if (ifAbsent != null) {
+                    ifAbsent.run();
+                }
+            }
         }
     }
 

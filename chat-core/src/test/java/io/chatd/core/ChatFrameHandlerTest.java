@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,9 @@ class ChatFrameHandlerTest {
 
     @BeforeEach
     void openConnection() {
-        chat = Chat.create(ChatConfig.newBuilder().maxContentChars(10).serveWebClient(false).build());
+        // Flush passes are tasks here, run by runPendingTasks(): no interval, so none waits for the clock.
+        chat = Chat.create(ChatConfig.newBuilder().maxContentChars(10).flushInterval(Duration.ZERO)
+                .serveWebClient(false).build());
         channel = new EmbeddedChannel(new ChatFrameHandler(chat));
         channel.attr(ChatHttpHandler.USER).set("alice");
         channel.pipeline().fireUserEventTriggered(new HandshakeComplete("/ws?user=alice", new DefaultHttpHeaders(), null));

@@ -123,7 +123,9 @@ class ConnectionLimitsTest {
 
     @Test
     void slowConsumerIsClosedWhileOthersKeepReceiving() {
-        int messages = 1000;
+        // 9 MB: more than the kernel buffers a stalled socket can hold (send buffer up to 4 MiB here), so the
+        // server's own queue must pass the limit.
+        int messages = 3000;
         String content = "y".repeat(3000);
         try (TestServer server = TestServer.start(b -> b.maxOutboundBytes(64 * 1024).maxContentChars(4000));
              TestClient sender = TestClient.connect(server.port(), "sender");

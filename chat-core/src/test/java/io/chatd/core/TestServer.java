@@ -55,6 +55,8 @@ public final class TestServer implements AutoCloseable {
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
+        // In order, as ChatServer does: connections first, then the loops they live on.
+        chat.closeAll().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

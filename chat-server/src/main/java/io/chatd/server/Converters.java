@@ -14,7 +14,7 @@ final class Converters {
 
     /** {@code 500ms}, {@code 25s}, {@code 2m}, {@code 1h}; a bare number is seconds. */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+        private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(us|ms|s|m|h)?");
 
         @Override
         public Duration convert(String value) {
@@ -25,6 +25,7 @@ final class Converters {
             long amount = Long.parseLong(m.group(1));
             String unit = m.group(2) == null ? "s" : m.group(2);
             return switch (unit) {
+                case "us" -> Duration.ofNanos(amount * 1000);
                 case "ms" -> Duration.ofMillis(amount);
                 case "m" -> Duration.ofMinutes(amount);
                 case "h" -> Duration.ofHours(amount);

@@ -31,8 +31,8 @@ class ChatServerMainTest {
         assertEquals(0, help.exitCode());
         for (String flag : new String[] {"--host", "--port", "--ws-path", "--default-room", "--ping-interval",
                 "--idle-timeout", "--handshake-timeout", "--max-frame-bytes", "--max-content-chars",
-                "--max-outbound-bytes", "--max-http-request-bytes", "--allowed-origins", "--io-threads",
-                "--shutdown-grace"}) {
+                "--max-outbound-bytes", "--max-http-request-bytes", "--flush-interval", "--allowed-origins",
+                "--io-threads", "--shutdown-grace"}) {
             assertTrue(help.out().contains(flag), flag);
         }
     }
@@ -48,7 +48,8 @@ class ChatServerMainTest {
     void badFlagsPrintUsageAndExitTwo() {
         for (String[] args : new String[][] {{"--bogus"}, {"--port", "abc"}, {"--port", "70000"},
                 {"--ping-interval", "60s", "--idle-timeout", "30s"}, {"--max-frame-bytes", "12 parsecs"},
-                {"--default-room", "no spaces"}, {"--ws-path", "ws"}}) {
+                {"--default-room", "no spaces"}, {"--ws-path", "ws"}, {"--flush-interval", "2s"},
+                {"--flush-interval", "-1ms"}}) {
             Run bad = run(args);
             assertEquals(2, bad.exitCode(), String.join(" ", args));
             assertTrue(bad.err().contains("Usage:"), bad.err());
@@ -56,11 +57,21 @@ class ChatServerMainTest {
     }
 
     @Test
+    void flushIntervalDefaultsToTenMillisAndZeroTurnsItOff() {
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs();
+        assertEquals(Duration.ofMillis(10), main.toChatConfig().flushInterval());
+        new CommandLine(main).parseArgs("--flush-interval", "0");
+        assertEquals(Duration.ZERO, main.toChatConfig().flushInterval());
+    }
+
+    @Test
     void flagsBecomeChatConfig() {
         ChatServerMain main = new ChatServerMain();
         new CommandLine(main).parseArgs("--ws-path", "/chat", "--default-room", "", "--ping-interval", "500ms",
                 "--idle-timeout", "2m", "--max-frame-bytes", "8KiB", "--max-content-chars", "100",
-                "--max-outbound-bytes", "2MiB", "--allowed-origins", "https://a.example,https://b.example");
+                "--max-outbound-bytes", "2MiB", "--flush-interval", "500us",
+                "--allowed-origins", "https://a.example,https://b.example");
         ChatConfig config = main.toChatConfig();
         assertEquals("/chat", config.websocketPath());
         assertEquals("", config.defaultRoom());
@@ -69,6 +80,7 @@ class ChatServerMainTest {
         assertEquals(8192, config.maxFrameBytes());
         assertEquals(100, config.maxContentChars());
         assertEquals(2 * 1024 * 1024, config.maxOutboundBytes());
+        assertEquals(Duration.ofNanos(500_000), config.flushInterval());
         assertEquals("same-host+[https://a.example, https://b.example]".length(),
                 config.originPolicy().toString().length());
     }
