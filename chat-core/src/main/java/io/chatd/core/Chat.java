@@ -1,5 +1,6 @@
 package io.chatd.core;
 
+import io.chatd.core.auth.BearerTokens;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -138,6 +139,8 @@ public final class Chat {
                 .websocketPath(config.websocketPath())
                 // The gate already matched the path exactly; this lets "?user=" through.
                 .checkStartsWith(true)
+                // Echoed when offered; browsers carrying a token offer it next to "bearer.TOKEN" (BearerTokens).
+                .subprotocols(BearerTokens.SUBPROTOCOL)
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 // Pongs must reach the idle handlers: they are how a silent client proves it is alive.
                 .dropPongFrames(false)

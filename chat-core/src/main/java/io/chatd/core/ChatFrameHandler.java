@@ -27,10 +27,16 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ChatFrameHandler.class);
 
+    /** Tokens are a few hundred bytes; this only stops a client from handing the verifier megabytes. */
+    private static final int MAX_TOKEN_CHARS = 8192;
+
     private final Chat chat;
     private final ChatConfig config;
     /** Null until the WebSocket handshake completes. */
     private Connection connection;
+    /** Who the connection is, as of its last credential; null until the handshake completes. */
+    private Identity identity;
+    private SessionExpiry expiry;
 
     ChatFrameHandler(Chat chat) {
         this.chat = chat;
@@ -52,24 +58,29 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void open(ChannelHandlerContext ctx) {
-        String user = ctx.channel().attr(ChatHttpHandler.USER).getAndSet(null);
-        if (user == null) { // only ChatHttpHandler lets a handshake through, and it always sets the user
+        identity = ctx.channel().attr(ChatHttpHandler.IDENTITY).getAndSet(null);
+        if (identity == null) { // only ChatHttpHandler lets a handshake through, and it always sets the identity
             Disconnect.close(ctx.channel(), CloseCodes.INTERNAL_ERROR, "no identity");
             return;
         }
+        String user = identity.user();
         // The HTTP gate has no work left on this channel; fewer handlers means a cheaper write path.
         if (ctx.pipeline().get(ChatHttpHandler.class) != null) {
             ctx.pipeline().remove(ChatHttpHandler.class);
         }
         connection = new Connection(ctx.channel(), ConnectionIds.next(), user);
+        expiry = new SessionExpiry(ctx.channel());
+        expiry.schedule(identity.expiresAt());
         chat.opened(connection);
+        // A default room the token does not allow is simply not joined: the welcome's rooms say so.
         String defaultRoom = config.defaultRoom();
-        if (!defaultRoom.isEmpty()) {
+        boolean joinDefault = !defaultRoom.isEmpty() && identity.mayJoin(defaultRoom);
+        if (joinDefault) {
             connection.rooms.add(defaultRoom);
         }
         // Welcome first: the join notice of the default room must not arrive before it.
         connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms)));
-        if (!defaultRoom.isEmpty()) {
+        if (joinDefault) {
             chat.rooms().join(connection, defaultRoom);
         }
         log.debug("open {} user={}", connection.id, user);
@@ -78,6 +89,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connection != null) {
+            expiry.cancel();
             chat.closed(connection);
             log.debug("close {} user={}", connection.id, connection.user);
         }
@@ -134,6 +146,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             }
             case "join" -> {
                 String room = request.name("room");
+                if (!identity.mayJoin(room)) {
+                    throw new RequestException(ErrorCode.FORBIDDEN, "your token does not allow room " + room, request.id);
+                }
                 connection.rooms.add(room);
                 chat.rooms().join(connection, room); // a repeated join is answered to this connection only
             }
@@ -144,7 +159,29 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             }
             case "who" -> chat.rooms().who(connection, joinedRoom(request));
             case "ping" -> connection.send(ServerMessages.pong(alloc(), request.id));
+            case "auth" -> refresh(request);
             default -> throw new RequestException(ErrorCode.UNKNOWN_TYPE, "unknown type", request.id);
+        }
+    }
+
+    /**
+     * Takes a fresh token for the same user: its expiry replaces the old one, its rooms claim governs later joins
+     * (rooms already joined stay joined). A refused token changes nothing, so the old deadline still stands.
+     */
+    private void refresh(ClientRequest request) throws RequestException {
+        Identity fresh;
+        try {
+            fresh = config.identityResolver().refresh(request.token(MAX_TOKEN_CHARS));
+        } catch (IdentityException e) {
+            throw new RequestException(ErrorCode.UNAUTHORIZED, e.getMessage(), request.id);
+        }
+        if (!fresh.user().equals(identity.user())) {
+            throw new RequestException(ErrorCode.FORBIDDEN, "the token is for another user", request.id);
+        }
+        identity = fresh;
+        expiry.schedule(fresh.expiresAt());
+        if (request.id != null) {
+            connection.send(ServerMessages.ack(alloc(), request.id, System.currentTimeMillis(), -1));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.chatd.core;
 
+import io.chatd.core.auth.BearerTokens;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -28,8 +29,8 @@ import io.netty.util.CharsetUtil;
 @ChannelHandler.Sharable
 final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
 
-    /** The user id resolved at the handshake, read by {@link ChatFrameHandler} once the upgrade completes. */
-    static final AttributeKey<String> USER = AttributeKey.valueOf(ChatHttpHandler.class, "user");
+    /** The identity resolved at the handshake, read by {@link ChatFrameHandler} once the upgrade completes. */
+    static final AttributeKey<Identity> IDENTITY = AttributeKey.valueOf(ChatHttpHandler.class, "identity");
 
     private final ChatConfig config;
     private final Chat chat;
@@ -79,7 +80,8 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             reason = "origin not allowed\n";
         } else {
             try {
-                ctx.channel().attr(USER).set(config.identityResolver().resolve(request));
+                ctx.channel().attr(IDENTITY).set(config.identityResolver().resolve(request));
+                BearerTokens.stripFromSubprotocols(request);
             } catch (IdentityException e) {
                 refusal = e.status();
                 reason = e.getMessage() + '\n';
@@ -87,7 +89,7 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
         }
         if (refusal != null) {
             request.release();
-            respond(ctx, null, refusal, reason);
+            refuse(ctx, refusal, reason);
         } else {
             ctx.fireChannelRead(request); // on to WebSocketServerProtocolHandler
         }
@@ -111,6 +113,18 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+    }
+
+    /** Refuses a handshake and closes; the reason never contains what the client sent. */
+    private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(reason, CharsetUtil.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8");
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (status.code() == 401) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        send(ctx, null, response);
     }
 
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,

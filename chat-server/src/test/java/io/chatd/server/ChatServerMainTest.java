@@ -32,7 +32,8 @@ class ChatServerMainTest {
         for (String flag : new String[] {"--host", "--port", "--ws-path", "--default-room", "--ping-interval",
                 "--idle-timeout", "--handshake-timeout", "--max-frame-bytes", "--max-content-chars",
                 "--max-outbound-bytes", "--max-http-request-bytes", "--allowed-origins", "--io-threads",
-                "--shutdown-grace"}) {
+                "--shutdown-grace", "--auth", "--jwt-secret-file", "--jwt-public-key", "--jwt-jwks",
+                "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience"}) {
             assertTrue(help.out().contains(flag), flag);
         }
     }
@@ -48,7 +49,9 @@ class ChatServerMainTest {
     void badFlagsPrintUsageAndExitTwo() {
         for (String[] args : new String[][] {{"--bogus"}, {"--port", "abc"}, {"--port", "70000"},
                 {"--ping-interval", "60s", "--idle-timeout", "30s"}, {"--max-frame-bytes", "12 parsecs"},
-                {"--default-room", "no spaces"}, {"--ws-path", "ws"}}) {
+                {"--default-room", "no spaces"}, {"--ws-path", "ws"}, {"--auth", "basic"}, {"--auth", "jwt"},
+                {"--jwt-secret-file", "pom.xml"}, {"--auth", "jwt", "--jwt-secret-file", "/nonexistent"},
+                {"--auth", "jwt", "--jwt-public-key", "pom.xml"}}) {
             Run bad = run(args);
             assertEquals(2, bad.exitCode(), String.join(" ", args));
             assertTrue(bad.err().contains("Usage:"), bad.err());
@@ -71,5 +74,21 @@ class ChatServerMainTest {
         assertEquals(2 * 1024 * 1024, config.maxOutboundBytes());
         assertEquals("same-host+[https://a.example, https://b.example]".length(),
                 config.originPolicy().toString().length());
+    }
+
+    @Test
+    void authJwtWithASecretFileRequiresSignedTokens(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path secret = dir.resolve("jwt.secret");
+        java.nio.file.Files.write(secret, (new String(io.chatd.core.Tokens.SECRET,
+                java.nio.charset.StandardCharsets.US_ASCII) + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--auth", "jwt", "--jwt-secret-file", secret.toString());
+        io.chatd.core.IdentityResolver resolver = main.toChatConfig().identityResolver();
+        assertTrue(resolver instanceof io.chatd.core.auth.JwtIdentityResolver, resolver.toString());
+        io.netty.handler.codec.http.DefaultHttpRequest request = new io.netty.handler.codec.http.DefaultHttpRequest(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET,
+                "/ws?token=" + io.chatd.core.Tokens.hs256(io.chatd.core.Tokens.claims("alice", Duration.ofMinutes(1))));
+        assertEquals("alice", resolver.resolve(request).user(), "the trailing newline is not part of the secret");
     }
 }
