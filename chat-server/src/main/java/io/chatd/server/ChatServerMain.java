@@ -118,9 +118,15 @@ public final class ChatServerMain implements Callable<Integer> {
             log.warn("AUTHENTICATION IS OFF (--auth none): anyone can connect as any user with ?user=NAME. "
                     + "Use --auth jwt anywhere you do not trust every client; see docs/security.md.");
         }
+        io.netty.handler.ssl.SslContext tls;
+        try {
+            tls = security.sslContext();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         ChatServer server;
         try {
-            server = ChatServer.start(config, host, port, ioThreads);
+            server = ChatServer.start(config, host, port, ioThreads, tls);
         } catch (Exception e) {
             log.error("could not start: {}", e.toString());
             return 1;

@@ -49,6 +49,21 @@ final class SecurityOptions {
     @Option(names = "--jwt-audience", paramLabel = "AUD", description = "jwt: when set, tokens must have this aud.")
     String jwtAudience;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+            description = "Serve https:// and wss:// with this PEM certificate chain; needs --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 PEM private key of --tls-cert.")
+    Path tlsKey;
+
+    /** The TLS context the flags ask for, or null for plain HTTP. */
+    io.netty.handler.ssl.SslContext sslContext() {
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        return tlsCert == null ? null : Tls.serverContext(tlsCert, tlsKey);
+    }
+
     /** The identity resolver the flags ask for. */
     IdentityResolver identityResolver() {
         int keys = (jwtSecretFile != null ? 1 : 0) + (jwtPublicKey != null ? 1 : 0) + (jwtJwks != null ? 1 : 0);

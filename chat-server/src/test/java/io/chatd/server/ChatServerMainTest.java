@@ -33,7 +33,7 @@ class ChatServerMainTest {
                 "--idle-timeout", "--handshake-timeout", "--max-frame-bytes", "--max-content-chars",
                 "--max-outbound-bytes", "--max-http-request-bytes", "--allowed-origins", "--io-threads",
                 "--shutdown-grace", "--auth", "--jwt-secret-file", "--jwt-public-key", "--jwt-jwks",
-                "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience"}) {
+                "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key"}) {
             assertTrue(help.out().contains(flag), flag);
         }
     }
@@ -51,7 +51,8 @@ class ChatServerMainTest {
                 {"--ping-interval", "60s", "--idle-timeout", "30s"}, {"--max-frame-bytes", "12 parsecs"},
                 {"--default-room", "no spaces"}, {"--ws-path", "ws"}, {"--auth", "basic"}, {"--auth", "jwt"},
                 {"--jwt-secret-file", "pom.xml"}, {"--auth", "jwt", "--jwt-secret-file", "/nonexistent"},
-                {"--auth", "jwt", "--jwt-public-key", "pom.xml"}}) {
+                {"--auth", "jwt", "--jwt-public-key", "pom.xml"}, {"--tls-cert", "pom.xml"},
+                {"--tls-cert", "pom.xml", "--tls-key", "pom.xml"}}) {
             Run bad = run(args);
             assertEquals(2, bad.exitCode(), String.join(" ", args));
             assertTrue(bad.err().contains("Usage:"), bad.err());
