@@ -59,10 +59,14 @@ public final class Chat {
     /** Every open WebSocket, for the connection count and shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
+    private final ConnectionLimiter connectionLimiter;
+    private final RoomOccupancy roomOccupancy;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
     private Chat(ChatConfig config) {
         this.config = config;
+        this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp());
+        this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
         this.httpHandler = new ChatHttpHandler(config, this);
     }
 
@@ -219,6 +223,14 @@ public final class Chat {
 
     RoomRegistry rooms() {
         return rooms;
+    }
+
+    ConnectionLimiter connectionLimiter() {
+        return connectionLimiter;
+    }
+
+    RoomOccupancy roomOccupancy() {
+        return roomOccupancy;
     }
 
     /** Returns the number of connections of {@code to} the message was queued to. */

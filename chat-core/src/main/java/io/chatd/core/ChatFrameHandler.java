@@ -37,10 +37,15 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     /** Who the connection is, as of its last credential; null until the handshake completes. */
     private Identity identity;
     private SessionExpiry expiry;
+    /** Null when there is no rate limit. */
+    private final RateLimiter rateLimiter;
+    /** Set once the connection is being closed for flooding: later frames are dropped unread. */
+    private boolean flooding;
 
     ChatFrameHandler(Chat chat) {
         this.chat = chat;
         this.config = chat.config();
+        this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), config.rateBurst()) : null;
     }
 
     @Override
@@ -74,7 +79,8 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         chat.opened(connection);
         // A default room the token does not allow is simply not joined: the welcome's rooms say so.
         String defaultRoom = config.defaultRoom();
-        boolean joinDefault = !defaultRoom.isEmpty() && identity.mayJoin(defaultRoom);
+        boolean joinDefault = !defaultRoom.isEmpty() && identity.mayJoin(defaultRoom)
+                && chat.roomOccupancy().enter(defaultRoom);
         if (joinDefault) {
             connection.rooms.add(defaultRoom);
         }
@@ -90,6 +96,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connection != null) {
             expiry.cancel();
+            for (String room : connection.rooms) {
+                chat.roomOccupancy().exit(room);
+            }
             chat.closed(connection);
             log.debug("close {} user={}", connection.id, connection.user);
         }
@@ -99,15 +108,43 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof TextWebSocketFrame && connection != null) {
+            if (msg instanceof TextWebSocketFrame && connection != null && !flooding) {
                 chat.stats().messagesReceived.increment();
-                onText(((TextWebSocketFrame) msg).text());
+                if (admit(ctx)) {
+                    onText(((TextWebSocketFrame) msg).text());
+                }
             } else if (msg instanceof BinaryWebSocketFrame) {
                 Disconnect.close(ctx.channel(), CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
             }
             // Pongs end here: the idle handlers before us already counted them as reads.
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * Applies the rate limit before any parsing, so a flood costs as little as possible. Every text frame counts,
+     * {@code ping} and malformed ones included; protocol-level pings and pongs do not.
+     */
+    private boolean admit(ChannelHandlerContext ctx) {
+        if (rateLimiter == null) {
+            return true;
+        }
+        switch (rateLimiter.acquire()) {
+            case ALLOW:
+                return true;
+            case REFUSE:
+                chat.stats().rateLimited.increment();
+                sendError(ErrorCode.RATE_LIMITED, "slow down: at most " + config.rateLimit() + " requests per second",
+                        null);
+                return false;
+            default:
+                flooding = true;
+                chat.stats().rateLimited.increment();
+                chat.stats().floodDisconnects.increment();
+                log.info("closing {} user={}: flooding past the rate limit", connection.id, connection.user);
+                Disconnect.close(ctx.channel(), CloseCodes.FLOODING, "flooding");
+                return false;
         }
     }
 
@@ -149,12 +186,23 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 if (!identity.mayJoin(room)) {
                     throw new RequestException(ErrorCode.FORBIDDEN, "your token does not allow room " + room, request.id);
                 }
-                connection.rooms.add(room);
+                if (!connection.rooms.contains(room)) {
+                    int maxRooms = config.maxRoomsPerConnection();
+                    if (maxRooms > 0 && connection.rooms.size() >= maxRooms) {
+                        throw new RequestException(ErrorCode.TOO_MANY_ROOMS,
+                                "a connection may be in at most " + maxRooms + " rooms", request.id);
+                    }
+                    if (!chat.roomOccupancy().enter(room)) {
+                        throw new RequestException(ErrorCode.ROOM_FULL, "room " + room + " is full", request.id);
+                    }
+                    connection.rooms.add(room);
+                }
                 chat.rooms().join(connection, room); // a repeated join is answered to this connection only
             }
             case "leave" -> {
                 String room = joinedRoom(request);
                 connection.rooms.remove(room);
+                chat.roomOccupancy().exit(room);
                 chat.rooms().leave(connection, room, true);
             }
             case "who" -> chat.rooms().who(connection, joinedRoom(request));

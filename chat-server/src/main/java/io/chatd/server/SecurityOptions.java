@@ -3,16 +3,18 @@ package io.chatd.server;
 import io.chatd.core.ChatConfig;
 import io.chatd.core.IdentityResolver;
 import io.chatd.core.QueryParameterIdentityResolver;
+import io.chatd.core.TrustedProxies;
 import io.chatd.core.auth.JwtIdentityResolver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * The security flags of the daemon (authentication), a picocli mixin of {@link ChatServerMain}. Each method turns
+ * The security flags of the daemon (authentication, TLS, abuse limits), a picocli mixin of {@link ChatServerMain}. Each method turns
  * flags into library configuration and throws {@link IllegalArgumentException} for a bad combination, which the
  * command reports as a usage error (exit 2).
  */
@@ -55,6 +57,41 @@ final class SecurityOptions {
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 PEM private key of --tls-cert.")
     Path tlsKey;
+
+    @Option(names = "--rate-limit", defaultValue = "0", paramLabel = "PER_SECOND",
+            description = "Requests per second per connection; over it gets error rate_limited, and a connection "
+                    + "that keeps going is closed with 4003. 0: no limit (default: ${DEFAULT-VALUE}).")
+    double rateLimit;
+
+    @Option(names = "--rate-burst", defaultValue = "0", paramLabel = "N",
+            description = "Requests a connection may send at once before --rate-limit applies; 0: twice the rate "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int rateBurst;
+
+    @Option(names = "--max-connections", defaultValue = "0", paramLabel = "N",
+            description = "Open WebSockets; more get HTTP 503. 0: no limit (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-ip", defaultValue = "0", paramLabel = "N",
+            description = "Open WebSockets per client address; more get HTTP 429. 0: no limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerIp;
+
+    @Option(names = "--max-rooms-per-connection", defaultValue = "100", paramLabel = "N",
+            description = "Rooms one connection may be in; more get error too_many_rooms. 0: no limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxRoomsPerConnection;
+
+    @Option(names = "--max-room-members", defaultValue = "0", paramLabel = "N",
+            description = "Connections one room may hold; more get error room_full. 0: no limit "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxRoomMembers;
+
+    @Option(names = "--trust-proxy", split = ",", paramLabel = "ADDRESS|CIDR",
+            description = "Reverse proxies whose X-Forwarded-For gives the client address (for "
+                    + "--max-connections-per-ip), comma-separated, e.g. 127.0.0.1,10.0.0.0/8. Default: none, "
+                    + "the header is ignored.")
+    List<String> trustProxy = List.of();
 
     /** The TLS context the flags ask for, or null for plain HTTP. */
     io.netty.handler.ssl.SslContext sslContext() {
@@ -109,6 +146,12 @@ final class SecurityOptions {
 
     /** Applies the security flags to a configuration being built. */
     ChatConfig.Builder applyTo(ChatConfig.Builder builder) {
-        return builder.identityResolver(identityResolver());
+        return builder.identityResolver(identityResolver())
+                .rateLimit(rateLimit, rateBurst)
+                .maxConnections(maxConnections)
+                .maxConnectionsPerIp(maxConnectionsPerIp)
+                .maxRoomsPerConnection(maxRoomsPerConnection)
+                .maxRoomMembers(maxRoomMembers)
+                .trustedProxies(TrustedProxies.of(trustProxy));
     }
 }

@@ -33,7 +33,8 @@ class ChatServerMainTest {
                 "--idle-timeout", "--handshake-timeout", "--max-frame-bytes", "--max-content-chars",
                 "--max-outbound-bytes", "--max-http-request-bytes", "--allowed-origins", "--io-threads",
                 "--shutdown-grace", "--auth", "--jwt-secret-file", "--jwt-public-key", "--jwt-jwks",
-                "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key"}) {
+                "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key", "--rate-limit", "--rate-burst", "--max-connections",
+                "--max-connections-per-ip", "--max-rooms-per-connection", "--max-room-members", "--trust-proxy"}) {
             assertTrue(help.out().contains(flag), flag);
         }
     }
@@ -52,7 +53,8 @@ class ChatServerMainTest {
                 {"--default-room", "no spaces"}, {"--ws-path", "ws"}, {"--auth", "basic"}, {"--auth", "jwt"},
                 {"--jwt-secret-file", "pom.xml"}, {"--auth", "jwt", "--jwt-secret-file", "/nonexistent"},
                 {"--auth", "jwt", "--jwt-public-key", "pom.xml"}, {"--tls-cert", "pom.xml"},
-                {"--tls-cert", "pom.xml", "--tls-key", "pom.xml"}}) {
+                {"--tls-cert", "pom.xml", "--tls-key", "pom.xml"}, {"--rate-limit", "-1"},
+                {"--max-connections", "-1"}, {"--trust-proxy", "proxy.example.com"}, {"--trust-proxy", "10.0.0.0/33"}}) {
             Run bad = run(args);
             assertEquals(2, bad.exitCode(), String.join(" ", args));
             assertTrue(bad.err().contains("Usage:"), bad.err());
@@ -75,6 +77,27 @@ class ChatServerMainTest {
         assertEquals(2 * 1024 * 1024, config.maxOutboundBytes());
         assertEquals("same-host+[https://a.example, https://b.example]".length(),
                 config.originPolicy().toString().length());
+    }
+
+    @Test
+    void abuseLimitFlagsBecomeChatConfig() {
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--rate-limit", "5", "--rate-burst", "7", "--max-connections", "100",
+                "--max-connections-per-ip", "3", "--max-rooms-per-connection", "4", "--max-room-members", "50",
+                "--trust-proxy", "127.0.0.1,10.0.0.0/8");
+        ChatConfig config = main.toChatConfig();
+        assertEquals(5.0, config.rateLimit());
+        assertEquals(7, config.rateBurst());
+        assertEquals(100, config.maxConnections());
+        assertEquals(3, config.maxConnectionsPerIp());
+        assertEquals(4, config.maxRoomsPerConnection());
+        assertEquals(50, config.maxRoomMembers());
+        assertEquals("[127.0.0.1, 10.0.0.0/8]", config.trustedProxies().toString());
+        ChatServerMain plain = new ChatServerMain();
+        new CommandLine(plain).parseArgs();
+        ChatConfig defaults = plain.toChatConfig();
+        assertEquals(0.0, defaults.rateLimit());
+        assertEquals(100, defaults.maxRoomsPerConnection());
     }
 
     @Test
