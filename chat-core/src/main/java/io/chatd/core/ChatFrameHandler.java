@@ -143,7 +143,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 chat.stats().rateLimited.increment();
                 chat.stats().floodDisconnects.increment();
                 log.info("closing {} user={}: flooding past the rate limit", connection.id, connection.user);
-                Disconnect.close(ctx.channel(), CloseCodes.FLOODING, "flooding");
+                Disconnect.closeLingering(ctx.channel(), CloseCodes.FLOODING, "flooding");
                 return false;
         }
     }

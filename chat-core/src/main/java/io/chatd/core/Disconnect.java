@@ -30,4 +30,21 @@ final class Disconnect {
         }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> forced.cancel(false));
     }
+
+    /**
+     * Like {@link #close}, for a peer that is still sending (a flooder): closing the socket with its data unread
+     * makes the kernel send a reset, which can destroy our close frame before the client reads it. So the socket
+     * stays open, its input read and dropped by the caller, until the client closes or the grace period ends.
+     */
+    static void closeLingering(Channel channel, int code, String reason) {
+        if (!channel.isActive()) {
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(f -> forced.cancel(false));
+    }
 }
