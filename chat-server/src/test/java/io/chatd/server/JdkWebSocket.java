@@ -32,6 +32,12 @@ final class JdkWebSocket implements AutoCloseable {
     }
 
     static JdkWebSocket connect(String uri, SSLContext tls, String... subprotocols) throws Exception {
+        return connect(uri, tls, java.util.List.of(), subprotocols);
+    }
+
+    /** Connects with extra handshake headers given as alternating names and values. */
+    static JdkWebSocket connect(String uri, SSLContext tls, java.util.List<String> headers, String... subprotocols)
+            throws Exception {
         HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(TIMEOUT);
         if (tls != null) {
             client.sslContext(tls);
@@ -39,6 +45,9 @@ final class JdkWebSocket implements AutoCloseable {
         BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
         CompletableFuture<Integer> closeCode = new CompletableFuture<>();
         WebSocket.Builder builder = client.build().newWebSocketBuilder().connectTimeout(TIMEOUT);
+        for (int i = 0; i < headers.size(); i += 2) {
+            builder.header(headers.get(i), headers.get(i + 1));
+        }
         if (subprotocols.length > 0) {
             builder.subprotocols(subprotocols[0], java.util.Arrays.copyOfRange(subprotocols, 1, subprotocols.length));
         }
