@@ -14,6 +14,11 @@ final class Disconnect {
      * stopped reading would otherwise hold the connection open forever.
      */
     private static final long CLOSE_GRACE_MILLIS = 1000;
+    /**
+     * How long a flooder's socket stays open after its close frame, for the client to read it and close: longer
+     * than the grace above, because this client is busy writing and its reads may lag.
+     */
+    private static final long LINGER_MILLIS = 3000;
 
     private Disconnect() {
     }
@@ -34,7 +39,7 @@ final class Disconnect {
     /**
      * Like {@link #close}, for a peer that is still sending (a flooder): closing the socket with its data unread
      * makes the kernel send a reset, which can destroy our close frame before the client reads it. So the socket
-     * stays open, its input read and dropped by the caller, until the client closes or the grace period ends.
+     * stays open, its input read and dropped by the caller, until the client closes or {@link #LINGER_MILLIS} pass.
      */
     static void closeLingering(Channel channel, int code, String reason) {
         if (!channel.isActive()) {
@@ -44,7 +49,7 @@ final class Disconnect {
         channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
         ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
             channel.close();
-        }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> forced.cancel(false));
     }
 }

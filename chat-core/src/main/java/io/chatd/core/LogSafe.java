@@ -5,7 +5,7 @@ package io.chatd.core;
  * separators and bidirectional overrides become {@code \\uXXXX}, and long values are cut, so a client can neither
  * forge log lines nor hide text in them.
  */
-public final class LogSafe {
+final class LogSafe {
 
     /** Longest logged value; the rest is replaced by an ellipsis. */
     static final int MAX_CHARS = 200;
@@ -13,7 +13,7 @@ public final class LogSafe {
     private LogSafe() {
     }
 
-    public static String escape(CharSequence text) {
+    static String escape(CharSequence text) {
         if (text == null) {
             return "null";
         }

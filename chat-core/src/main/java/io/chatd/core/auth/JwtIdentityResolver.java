@@ -124,11 +124,6 @@ public final class JwtIdentityResolver implements IdentityResolver {
         return new Builder();
     }
 
-    /** The algorithms this resolver accepts, decided by its keys. */
-    public Set<JWSAlgorithm> algorithms() {
-        return algorithms;
-    }
-
     @Override
     public Identity resolve(HttpRequest request) throws IdentityException {
         String token = BearerTokens.find(request);
