@@ -40,3 +40,19 @@ ensure_built() {
     mvn -q -B package -DskipTests
   fi
 }
+
+# Installs nginx for NginxProxyTest (scripts/test requires it there). The package must not start nginx as a
+# service: the test runs its own instance on a free port, and a stray daemon on :80 helps nobody.
+ensure_nginx() {
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] && return 0
+  echo "installing nginx" >&2
+  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+  local policy=/usr/sbin/policy-rc.d created=
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy" && created=1
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx || true
+  if [[ -n $created ]]; then $SUDO rm -f "$policy"; fi
+  [[ -x /usr/sbin/nginx ]]
+}

@@ -1,5 +1,6 @@
 package io.chatd.core;
 
+import io.chatd.core.auth.BearerTokens;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -59,11 +60,15 @@ public final class Chat {
     /** Every open WebSocket, for the connection count and shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
+    private final ConnectionLimiter connectionLimiter;
+    private final RoomOccupancy roomOccupancy;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final ConcurrentHashMap<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
 
     private Chat(ChatConfig config) {
         this.config = config;
+        this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp());
+        this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
         this.httpHandler = new ChatHttpHandler(config, this);
     }
 
@@ -138,6 +143,8 @@ public final class Chat {
                 .websocketPath(config.websocketPath())
                 // The gate already matched the path exactly; this lets "?user=" through.
                 .checkStartsWith(true)
+                // Echoed when offered; browsers carrying a token offer it next to "bearer.TOKEN" (BearerTokens).
+                .subprotocols(BearerTokens.SUBPROTOCOL)
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 // Pongs must reach the idle handlers: they are how a silent client proves it is alive.
                 .dropPongFrames(false)
@@ -221,6 +228,14 @@ public final class Chat {
 
     RoomRegistry rooms() {
         return rooms;
+    }
+
+    ConnectionLimiter connectionLimiter() {
+        return connectionLimiter;
+    }
+
+    RoomOccupancy roomOccupancy() {
+        return roomOccupancy;
     }
 
     /** Returns the number of connections of {@code to} the message was queued to. */

@@ -35,6 +35,14 @@ public final class ChatConfig {
     private final OriginPolicy originPolicy;
     private final IdentityResolver identityResolver;
     private final boolean serveWebClient;
+    // Abuse resistance (docs/security.md); 0 means no limit.
+    private final double rateLimit;
+    private final int rateBurst;
+    private final int maxConnections;
+    private final int maxConnectionsPerIp;
+    private final int maxRoomsPerConnection;
+    private final int maxRoomMembers;
+    private final TrustedProxies trustedProxies;
 
     private ChatConfig(Builder b) {
         websocketPath = Objects.requireNonNull(b.websocketPath, "websocketPath");
@@ -64,6 +72,16 @@ public final class ChatConfig {
         originPolicy = Objects.requireNonNull(b.originPolicy, "originPolicy");
         identityResolver = Objects.requireNonNull(b.identityResolver, "identityResolver");
         serveWebClient = b.serveWebClient;
+        if (!(b.rateLimit >= 0) || Double.isInfinite(b.rateLimit)) {
+            throw new IllegalArgumentException("rateLimit must be 0 (off) or a positive number: " + b.rateLimit);
+        }
+        rateLimit = b.rateLimit;
+        rateBurst = b.rateBurst > 0 ? b.rateBurst : Math.max(1, (int) Math.ceil(rateLimit * 2));
+        maxConnections = atLeast(b.maxConnections, 0, "maxConnections");
+        maxConnectionsPerIp = atLeast(b.maxConnectionsPerIp, 0, "maxConnectionsPerIp");
+        maxRoomsPerConnection = atLeast(b.maxRoomsPerConnection, 0, "maxRoomsPerConnection");
+        maxRoomMembers = atLeast(b.maxRoomMembers, 0, "maxRoomMembers");
+        trustedProxies = Objects.requireNonNull(b.trustedProxies, "trustedProxies");
     }
 
     private static Duration positive(Duration d, String name) {
@@ -159,6 +177,41 @@ public final class ChatConfig {
         return serveWebClient;
     }
 
+    /** Requests per second each connection may send on average; 0 for no limit. */
+    public double rateLimit() {
+        return rateLimit;
+    }
+
+    /** Requests a connection may send at once before {@link #rateLimit()} applies. */
+    public int rateBurst() {
+        return rateBurst;
+    }
+
+    /** Open WebSockets the server accepts; more get HTTP 503 before the upgrade. 0 for no limit. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Open WebSockets per client IP address; more get HTTP 429 before the upgrade. 0 for no limit. */
+    public int maxConnectionsPerIp() {
+        return maxConnectionsPerIp;
+    }
+
+    /** Rooms one connection may be in; more get error {@code too_many_rooms}. 0 for no limit. */
+    public int maxRoomsPerConnection() {
+        return maxRoomsPerConnection;
+    }
+
+    /** Connections one room may hold; more get error {@code room_full}. 0 for no limit. */
+    public int maxRoomMembers() {
+        return maxRoomMembers;
+    }
+
+    /** Proxies whose {@code X-Forwarded-For} gives the client address. */
+    public TrustedProxies trustedProxies() {
+        return trustedProxies;
+    }
+
     @Override
     public String toString() {
         return "ChatConfig{websocketPath=" + websocketPath + ", defaultRoom=" + defaultRoom
@@ -167,7 +220,10 @@ public final class ChatConfig {
                 + ", maxContentChars=" + maxContentChars + ", maxOutboundBytes=" + maxOutboundBytes
                 + ", maxHttpRequestBytes=" + maxHttpRequestBytes + ", flushInterval=" + flushInterval
                 + ", originPolicy=" + originPolicy
-                + ", serveWebClient=" + serveWebClient + '}';
+                + ", serveWebClient=" + serveWebClient + ", rateLimit=" + rateLimit + ", rateBurst=" + rateBurst
+                + ", maxConnections=" + maxConnections + ", maxConnectionsPerIp=" + maxConnectionsPerIp
+                + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", maxRoomMembers=" + maxRoomMembers
+                + ", trustedProxies=" + trustedProxies + '}';
     }
 
     /** Mutable builder of {@link ChatConfig}. */
@@ -185,6 +241,13 @@ public final class ChatConfig {
         private OriginPolicy originPolicy = OriginPolicy.sameHost();
         private IdentityResolver identityResolver = new QueryParameterIdentityResolver();
         private boolean serveWebClient = true;
+        private double rateLimit;
+        private int rateBurst;
+        private int maxConnections;
+        private int maxConnectionsPerIp;
+        private int maxRoomsPerConnection;
+        private int maxRoomMembers;
+        private TrustedProxies trustedProxies = TrustedProxies.none();
 
         private Builder() {
         }
@@ -203,6 +266,13 @@ public final class ChatConfig {
             originPolicy = c.originPolicy;
             identityResolver = c.identityResolver;
             serveWebClient = c.serveWebClient;
+            rateLimit = c.rateLimit;
+            rateBurst = c.rateBurst;
+            maxConnections = c.maxConnections;
+            maxConnectionsPerIp = c.maxConnectionsPerIp;
+            maxRoomsPerConnection = c.maxRoomsPerConnection;
+            maxRoomMembers = c.maxRoomMembers;
+            trustedProxies = c.trustedProxies;
         }
 
         /** Default {@code /ws}. */
@@ -280,6 +350,47 @@ public final class ChatConfig {
         /** Default {@code true}. */
         public Builder serveWebClient(boolean serveWebClient) {
             this.serveWebClient = serveWebClient;
+            return this;
+        }
+
+        /**
+         * Default 0: no limit. Requests (text frames) per second per connection, with bursts of {@code burst}
+         * (0: twice the rate); over it a request gets error {@code rate_limited}, and a connection that keeps going
+         * is closed with {@link CloseCodes#FLOODING}. Protocol pings and pongs are not counted.
+         */
+        public Builder rateLimit(double perSecond, int burst) {
+            this.rateLimit = perSecond;
+            this.rateBurst = burst;
+            return this;
+        }
+
+        /** Default 0: no limit. */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /** Default 0: no limit. Addresses come from {@link #trustedProxies} when set. */
+        public Builder maxConnectionsPerIp(int maxConnectionsPerIp) {
+            this.maxConnectionsPerIp = maxConnectionsPerIp;
+            return this;
+        }
+
+        /** Default 0: no limit. */
+        public Builder maxRoomsPerConnection(int maxRoomsPerConnection) {
+            this.maxRoomsPerConnection = maxRoomsPerConnection;
+            return this;
+        }
+
+        /** Default 0: no limit. */
+        public Builder maxRoomMembers(int maxRoomMembers) {
+            this.maxRoomMembers = maxRoomMembers;
+            return this;
+        }
+
+        /** Default {@link TrustedProxies#none()}: {@code X-Forwarded-For} is ignored. */
+        public Builder trustedProxies(TrustedProxies trustedProxies) {
+            this.trustedProxies = trustedProxies;
             return this;
         }
 

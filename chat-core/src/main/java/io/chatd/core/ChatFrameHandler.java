@@ -27,14 +27,25 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ChatFrameHandler.class);
 
+    /** Tokens are a few hundred bytes; this only stops a client from handing the verifier megabytes. */
+    private static final int MAX_TOKEN_CHARS = 8192;
+
     private final Chat chat;
     private final ChatConfig config;
     /** Null until the WebSocket handshake completes. */
     private Connection connection;
+    /** Who the connection is, as of its last credential; null until the handshake completes. */
+    private Identity identity;
+    private SessionExpiry expiry;
+    /** Null when there is no rate limit. */
+    private final RateLimiter rateLimiter;
+    /** Set once the connection is being closed for flooding: later frames are dropped unread. */
+    private boolean flooding;
 
     ChatFrameHandler(Chat chat) {
         this.chat = chat;
         this.config = chat.config();
+        this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), config.rateBurst()) : null;
     }
 
     @Override
@@ -52,24 +63,30 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void open(ChannelHandlerContext ctx) {
-        String user = ctx.channel().attr(ChatHttpHandler.USER).getAndSet(null);
-        if (user == null) { // only ChatHttpHandler lets a handshake through, and it always sets the user
+        identity = ctx.channel().attr(ChatHttpHandler.IDENTITY).getAndSet(null);
+        if (identity == null) { // only ChatHttpHandler lets a handshake through, and it always sets the identity
             Disconnect.close(ctx.channel(), CloseCodes.INTERNAL_ERROR, "no identity");
             return;
         }
+        String user = identity.user();
         // The HTTP gate has no work left on this channel; fewer handlers means a cheaper write path.
         if (ctx.pipeline().get(ChatHttpHandler.class) != null) {
             ctx.pipeline().remove(ChatHttpHandler.class);
         }
         connection = new Connection(ctx.channel(), ConnectionIds.next(), user, chat.flusherFor(ctx.channel().eventLoop()));
+        expiry = new SessionExpiry(ctx.channel());
+        expiry.schedule(identity.expiresAt());
         chat.opened(connection);
+        // A default room the token does not allow is simply not joined: the welcome's rooms say so.
         String defaultRoom = config.defaultRoom();
-        if (!defaultRoom.isEmpty()) {
+        boolean joinDefault = !defaultRoom.isEmpty() && identity.mayJoin(defaultRoom)
+                && chat.roomOccupancy().enter(defaultRoom);
+        if (joinDefault) {
             connection.rooms.add(defaultRoom);
         }
         // Welcome first: the join notice of the default room must not arrive before it.
         connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms)));
-        if (!defaultRoom.isEmpty()) {
+        if (joinDefault) {
             chat.rooms().join(connection, defaultRoom);
         }
         log.debug("open {} user={}", connection.id, user);
@@ -78,6 +95,10 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connection != null) {
+            expiry.cancel();
+            for (String room : connection.rooms) {
+                chat.roomOccupancy().exit(room);
+            }
             chat.closed(connection);
             log.debug("close {} user={}", connection.id, connection.user);
         }
@@ -87,15 +108,43 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof TextWebSocketFrame && connection != null) {
+            if (msg instanceof TextWebSocketFrame && connection != null && !flooding) {
                 chat.stats().messagesReceived.increment();
-                onText(((TextWebSocketFrame) msg).text());
+                if (admit(ctx)) {
+                    onText(((TextWebSocketFrame) msg).text());
+                }
             } else if (msg instanceof BinaryWebSocketFrame) {
                 Disconnect.close(ctx.channel(), CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
             }
             // Pongs end here: the idle handlers before us already counted them as reads.
         } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * Applies the rate limit before any parsing, so a flood costs as little as possible. Every text frame counts,
+     * {@code ping} and malformed ones included; protocol-level pings and pongs do not.
+     */
+    private boolean admit(ChannelHandlerContext ctx) {
+        if (rateLimiter == null) {
+            return true;
+        }
+        switch (rateLimiter.acquire()) {
+            case ALLOW:
+                return true;
+            case REFUSE:
+                chat.stats().rateLimited.increment();
+                sendError(ErrorCode.RATE_LIMITED, "slow down: at most " + config.rateLimit() + " requests per second",
+                        null);
+                return false;
+            default:
+                flooding = true;
+                chat.stats().rateLimited.increment();
+                chat.stats().floodDisconnects.increment();
+                log.info("closing {} user={}: flooding past the rate limit", connection.id, connection.user);
+                Disconnect.closeLingering(ctx.channel(), CloseCodes.FLOODING, "flooding");
+                return false;
         }
     }
 
@@ -134,17 +183,53 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             }
             case "join" -> {
                 String room = request.name("room");
-                connection.rooms.add(room);
+                if (!identity.mayJoin(room)) {
+                    throw new RequestException(ErrorCode.FORBIDDEN, "your token does not allow room " + room, request.id);
+                }
+                if (!connection.rooms.contains(room)) {
+                    int maxRooms = config.maxRoomsPerConnection();
+                    if (maxRooms > 0 && connection.rooms.size() >= maxRooms) {
+                        throw new RequestException(ErrorCode.TOO_MANY_ROOMS,
+                                "a connection may be in at most " + maxRooms + " rooms", request.id);
+                    }
+                    if (!chat.roomOccupancy().enter(room)) {
+                        throw new RequestException(ErrorCode.ROOM_FULL, "room " + room + " is full", request.id);
+                    }
+                    connection.rooms.add(room);
+                }
                 chat.rooms().join(connection, room); // a repeated join is answered to this connection only
             }
             case "leave" -> {
                 String room = joinedRoom(request);
                 connection.rooms.remove(room);
+                chat.roomOccupancy().exit(room);
                 chat.rooms().leave(connection, room, true);
             }
             case "who" -> chat.rooms().who(connection, joinedRoom(request));
             case "ping" -> connection.send(ServerMessages.pong(alloc(), request.id));
+            case "auth" -> refresh(request);
             default -> throw new RequestException(ErrorCode.UNKNOWN_TYPE, "unknown type", request.id);
+        }
+    }
+
+    /**
+     * Takes a fresh token for the same user: its expiry replaces the old one, its rooms claim governs later joins
+     * (rooms already joined stay joined). A refused token changes nothing, so the old deadline still stands.
+     */
+    private void refresh(ClientRequest request) throws RequestException {
+        Identity fresh;
+        try {
+            fresh = config.identityResolver().refresh(request.token(MAX_TOKEN_CHARS));
+        } catch (IdentityException e) {
+            throw new RequestException(ErrorCode.UNAUTHORIZED, e.getMessage(), request.id);
+        }
+        if (!fresh.user().equals(identity.user())) {
+            throw new RequestException(ErrorCode.FORBIDDEN, "the token is for another user", request.id);
+        }
+        identity = fresh;
+        expiry.schedule(fresh.expiresAt());
+        if (request.id != null) {
+            connection.send(ServerMessages.ack(alloc(), request.id, System.currentTimeMillis(), -1));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.chatd.core;
 
+import io.chatd.core.auth.BearerTokens;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -19,6 +20,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.AttributeKey;
 import io.netty.util.CharsetUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of chat, before any upgrade: serves {@code GET /healthz} and the web client, and lets a WebSocket
@@ -28,8 +31,10 @@ import io.netty.util.CharsetUtil;
 @ChannelHandler.Sharable
 final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
 
-    /** The user id resolved at the handshake, read by {@link ChatFrameHandler} once the upgrade completes. */
-    static final AttributeKey<String> USER = AttributeKey.valueOf(ChatHttpHandler.class, "user");
+    /** The identity resolved at the handshake, read by {@link ChatFrameHandler} once the upgrade completes. */
+    static final AttributeKey<Identity> IDENTITY = AttributeKey.valueOf(ChatHttpHandler.class, "identity");
+
+    private static final Logger log = LoggerFactory.getLogger(ChatHttpHandler.class);
 
     private final ChatConfig config;
     private final Chat chat;
@@ -77,20 +82,44 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
         } else if (!config.originPolicy().allows(request)) {
             refusal = HttpResponseStatus.FORBIDDEN;
             reason = "origin not allowed\n";
+        } else if ((refusal = admit(ctx, request)) != null) {
+            reason = refusal.code() == 503 ? "server at its connection limit, retry later\n"
+                    : "too many connections from your address\n";
         } else {
             try {
-                ctx.channel().attr(USER).set(config.identityResolver().resolve(request));
+                ctx.channel().attr(IDENTITY).set(config.identityResolver().resolve(request));
+                BearerTokens.stripFromSubprotocols(request);
             } catch (IdentityException e) {
                 refusal = e.status();
                 reason = e.getMessage() + '\n';
             }
         }
         if (refusal != null) {
+            if (log.isDebugEnabled()) {
+                log.debug("refused handshake on {}: {} {} (path {})", ctx.channel().id(), refusal.code(),
+                        LogSafe.escape(reason.trim()), LogSafe.escape(new QueryStringDecoder(request.uri()).path()));
+            }
             request.release();
-            respond(ctx, null, refusal, reason);
+            refuse(ctx, refusal, reason);
         } else {
             ctx.fireChannelRead(request); // on to WebSocketServerProtocolHandler
         }
+    }
+
+    /** Takes a connection slot (released when the channel closes), or says which limit refuses it. */
+    private HttpResponseStatus admit(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String address = config.trustedProxies().clientAddress(ctx.channel().remoteAddress(), request.headers());
+        ConnectionLimiter.Refusal refusal = chat.connectionLimiter().acquire(ctx.channel(), address);
+        if (refusal == null) {
+            return null;
+        }
+        if (refusal == ConnectionLimiter.Refusal.SERVER_FULL) {
+            log.warn("refused a connection: --max-connections ({}) reached", config.maxConnections());
+            return HttpResponseStatus.SERVICE_UNAVAILABLE;
+        }
+        log.info("refused a connection from {}: --max-connections-per-ip ({}) reached", address,
+                config.maxConnectionsPerIp());
+        return HttpResponseStatus.TOO_MANY_REQUESTS;
     }
 
     private void route(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
@@ -111,6 +140,20 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+    }
+
+    /** Refuses a handshake and closes; the reason never contains what the client sent. */
+    private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(reason, CharsetUtil.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=UTF-8");
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (status.code() == 401) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        } else if (status.code() == 429 || status.code() == 503) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
+        }
+        send(ctx, null, response);
     }
 
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,

@@ -16,6 +16,8 @@ public final class ChatStats {
     final LongAdder errorsSent = new LongAdder();
     final LongAdder slowConsumerDisconnects = new LongAdder();
     final LongAdder idleDisconnects = new LongAdder();
+    final LongAdder rateLimited = new LongAdder();
+    final LongAdder floodDisconnects = new LongAdder();
 
     ChatStats() {
     }
@@ -58,5 +60,15 @@ public final class ChatStats {
     /** Connections closed because they stayed silent past the idle timeout. */
     public long idleDisconnects() {
         return idleDisconnects.sum();
+    }
+
+    /** Requests refused with {@code rate_limited} (or dropped when closing a flooder). */
+    public long rateLimited() {
+        return rateLimited.sum();
+    }
+
+    /** Connections closed for flooding past the rate limit. */
+    public long floodDisconnects() {
+        return floodDisconnects.sum();
     }
 }

@@ -93,6 +93,15 @@ final class ClientRequest {
         return content;
     }
 
+    /** The {@code token} field of an {@code auth} request: a non-empty string of at most {@code maxChars}. */
+    String token(int maxChars) throws RequestException {
+        String token = string("token");
+        if (token.isEmpty() || token.length() > maxChars) {
+            throw invalid("\"token\" must be a string of 1 to " + maxChars + " characters");
+        }
+        return token;
+    }
+
     private String string(String field) throws RequestException {
         JsonElement value = json.get(field);
         if (value == null || value.isJsonNull()) {

@@ -26,6 +26,10 @@ public final class CloseCodes {
     public static final int SLOW_CONSUMER = 4000;
     /** The client stayed silent (no frame, no pong) past the idle timeout. Reconnect: yes. */
     public static final int IDLE_TIMEOUT = 4001;
+    /** The connection's token expired and no fresh one came in an {@code auth} frame. Reconnect: yes, with a fresh token. */
+    public static final int TOKEN_EXPIRED = 4002;
+    /** The client kept sending past the rate limit after being told to slow down. Reconnect: yes, after a pause, slower. */
+    public static final int FLOODING = 4003;
 
     private CloseCodes() {
     }

@@ -14,6 +14,11 @@ final class Disconnect {
      * stopped reading would otherwise hold the connection open forever.
      */
     private static final long CLOSE_GRACE_MILLIS = 1000;
+    /**
+     * How long a flooder's socket stays open after its close frame, for the client to read it and close: longer
+     * than the grace above, because this client is busy writing and its reads may lag.
+     */
+    private static final long LINGER_MILLIS = 3000;
 
     private Disconnect() {
     }
@@ -28,6 +33,23 @@ final class Disconnect {
         ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
             channel.close();
         }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(f -> forced.cancel(false));
+    }
+
+    /**
+     * Like {@link #close}, for a peer that is still sending (a flooder): closing the socket with its data unread
+     * makes the kernel send a reset, which can destroy our close frame before the client reads it. So the socket
+     * stays open, its input read and dropped by the caller, until the client closes or {@link #LINGER_MILLIS} pass.
+     */
+    static void closeLingering(Channel channel, int code, String reason) {
+        if (!channel.isActive()) {
+            channel.close();
+            return;
+        }
+        channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> forced.cancel(false));
     }
 }

@@ -17,7 +17,17 @@ public enum ErrorCode {
     /** The content is longer than the server allows. */
     TOO_LONG,
     /** The server failed to handle a valid request; it was not applied. */
-    INTERNAL;
+    INTERNAL,
+    /** The user's token does not allow the request (a room outside its rooms claim, a token for another user). */
+    FORBIDDEN,
+    /** An {@code auth} frame's token was refused (invalid, expired), or the server does not use tokens. */
+    UNAUTHORIZED,
+    /** The connection sent requests faster than the server's rate limit; this one was dropped. */
+    RATE_LIMITED,
+    /** The room has as many connections as the server allows. */
+    ROOM_FULL,
+    /** The connection is in as many rooms as the server allows. */
+    TOO_MANY_ROOMS;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
 

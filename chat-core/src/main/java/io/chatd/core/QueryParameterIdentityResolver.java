@@ -12,7 +12,7 @@ import java.util.List;
 public final class QueryParameterIdentityResolver implements IdentityResolver {
 
     @Override
-    public String resolve(HttpRequest request) throws IdentityException {
+    public Identity resolve(HttpRequest request) throws IdentityException {
         List<String> users = new QueryStringDecoder(request.uri()).parameters().get("user");
         if (users == null || users.isEmpty() || users.get(0).isEmpty()) {
             throw new IdentityException(HttpResponseStatus.BAD_REQUEST, "missing ?user=NAME");
@@ -22,6 +22,6 @@ public final class QueryParameterIdentityResolver implements IdentityResolver {
             throw new IdentityException(HttpResponseStatus.BAD_REQUEST,
                     "user must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
         }
-        return user;
+        return Identity.of(user);
     }
 }

@@ -36,7 +36,7 @@ class ChatFrameHandlerTest {
         chat = Chat.create(ChatConfig.newBuilder().maxContentChars(10).flushInterval(Duration.ZERO)
                 .serveWebClient(false).build());
         channel = new EmbeddedChannel(new ChatFrameHandler(chat));
-        channel.attr(ChatHttpHandler.USER).set("alice");
+        channel.attr(ChatHttpHandler.IDENTITY).set(Identity.of("alice"));
         channel.pipeline().fireUserEventTriggered(new HandshakeComplete("/ws?user=alice", new DefaultHttpHeaders(), null));
         channel.runPendingTasks();
         assertEquals("welcome", readJson().get("type").getAsString());

@@ -5,8 +5,10 @@ import io.chatd.core.ChatConfig;
 import io.chatd.core.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -34,6 +36,12 @@ public final class ChatServer {
      * (0: one per available core). The same loops accept connections.
      */
     public static ChatServer start(ChatConfig config, String host, int port, int ioThreads) throws InterruptedException {
+        return start(config, host, port, ioThreads, null);
+    }
+
+    /** Like {@link #start(ChatConfig, String, int, int)}, serving TLS with {@code tls} unless it is null. */
+    public static ChatServer start(ChatConfig config, String host, int port, int ioThreads, SslContext tls)
+            throws InterruptedException {
         Objects.requireNonNull(config, "config");
         Transports transport = Transports.best();
         if (transport == Transports.EPOLL) {
@@ -52,16 +60,27 @@ public final class ChatServer {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(chat.newChannelInitializer())
+                    .childHandler(tls == null ? chat.newChannelInitializer() : withTls(tls, chat))
                     .bind(host, port).sync().channel();
             ChatServer server = new ChatServer(chat, group, serverChannel);
-            log.info("listening on {}:{}, WebSocket path {}, {} event loop(s)", host, server.port(),
-                    config.websocketPath(), threads);
+            log.info("listening on {}:{}, WebSocket path {}, {} event loop(s){}", host, server.port(),
+                    config.websocketPath(), threads, tls == null ? "" : ", TLS: https and wss");
             return server;
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
+    }
+
+    /** TLS first, so everything after it (HTTP, WebSocket, chat) is the plain pipeline of {@link Chat}. */
+    private static ChannelInitializer<Channel> withTls(SslContext tls, Chat chat) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                ch.pipeline().addLast(chat.newChannelInitializer());
+            }
+        };
     }
 
     /** The bound port. */

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
         sortOptions = false, usageHelpAutoWidth = true,
         description = "WebSocket chat daemon: rooms, private messages and a built-in web client.",
         footer = {"", "Durations take a unit: 500ms, 25s, 2m. Sizes take an optional unit: 65536, 64KiB, 1MiB.",
-                "Connect with ws://HOST:PORT/ws?user=NAME; see docs/protocol.md."})
+                "Connect with ws://HOST:PORT/ws?user=NAME (--auth none) or with a token (--auth jwt); "
+                        + "see docs/protocol.md and docs/security.md."})
 public final class ChatServerMain implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ChatServerMain.class);
@@ -92,6 +93,9 @@ public final class ChatServerMain implements Callable<Integer> {
             description = "Longest time to close connections on SIGTERM/SIGINT before exiting (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
 
+    @CommandLine.Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -115,9 +119,19 @@ public final class ChatServerMain implements Callable<Integer> {
         if (shutdownGrace.isNegative()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--shutdown-grace must not be negative");
         }
+        if (security.auth == SecurityOptions.AuthMode.none) {
+            log.warn("AUTHENTICATION IS OFF (--auth none): anyone can connect as any user with ?user=NAME. "
+                    + "Use --auth jwt anywhere you do not trust every client; see docs/security.md.");
+        }
+        io.netty.handler.ssl.SslContext tls;
+        try {
+            tls = security.sslContext();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         ChatServer server;
         try {
-            server = ChatServer.start(config, host, port, ioThreads);
+            server = ChatServer.start(config, host, port, ioThreads, tls);
         } catch (Exception e) {
             log.error("could not start: {}", e.toString());
             return 1;
@@ -146,7 +160,7 @@ public final class ChatServerMain implements Callable<Integer> {
     /** The one place where flags become library configuration; bad values fail as usage errors (exit 2). */
     ChatConfig toChatConfig() {
         try {
-            return ChatConfig.newBuilder()
+            return security.applyTo(ChatConfig.newBuilder())
                     .websocketPath(wsPath)
                     .defaultRoom(defaultRoom)
                     .pingInterval(pingInterval)

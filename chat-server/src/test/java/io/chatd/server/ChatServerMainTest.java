@@ -32,7 +32,10 @@ class ChatServerMainTest {
         for (String flag : new String[] {"--host", "--port", "--ws-path", "--default-room", "--ping-interval",
                 "--idle-timeout", "--handshake-timeout", "--max-frame-bytes", "--max-content-chars",
                 "--max-outbound-bytes", "--max-http-request-bytes", "--flush-interval", "--allowed-origins",
-                "--io-threads", "--shutdown-grace"}) {
+                "--io-threads", "--shutdown-grace", "--auth", "--jwt-secret-file", "--jwt-public-key", "--jwt-jwks",
+                "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key", "--rate-limit",
+                "--rate-burst", "--max-connections", "--max-connections-per-ip", "--max-rooms-per-connection",
+                "--max-room-members", "--trust-proxy"}) {
             assertTrue(help.out().contains(flag), flag);
         }
     }
@@ -49,7 +52,11 @@ class ChatServerMainTest {
         for (String[] args : new String[][] {{"--bogus"}, {"--port", "abc"}, {"--port", "70000"},
                 {"--ping-interval", "60s", "--idle-timeout", "30s"}, {"--max-frame-bytes", "12 parsecs"},
                 {"--default-room", "no spaces"}, {"--ws-path", "ws"}, {"--flush-interval", "2s"},
-                {"--flush-interval", "-1ms"}}) {
+                {"--flush-interval", "-1ms"}, {"--auth", "basic"}, {"--auth", "jwt"},
+                {"--jwt-secret-file", "pom.xml"}, {"--auth", "jwt", "--jwt-secret-file", "/nonexistent"},
+                {"--auth", "jwt", "--jwt-public-key", "pom.xml"}, {"--tls-cert", "pom.xml"},
+                {"--tls-cert", "pom.xml", "--tls-key", "pom.xml"}, {"--rate-limit", "-1"},
+                {"--max-connections", "-1"}, {"--trust-proxy", "proxy.example.com"}, {"--trust-proxy", "10.0.0.0/33"}}) {
             Run bad = run(args);
             assertEquals(2, bad.exitCode(), String.join(" ", args));
             assertTrue(bad.err().contains("Usage:"), bad.err());
@@ -83,5 +90,42 @@ class ChatServerMainTest {
         assertEquals(Duration.ofNanos(500_000), config.flushInterval());
         assertEquals("same-host+[https://a.example, https://b.example]".length(),
                 config.originPolicy().toString().length());
+    }
+
+    @Test
+    void abuseLimitFlagsBecomeChatConfig() {
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--rate-limit", "5", "--rate-burst", "7", "--max-connections", "100",
+                "--max-connections-per-ip", "3", "--max-rooms-per-connection", "4", "--max-room-members", "50",
+                "--trust-proxy", "127.0.0.1,10.0.0.0/8");
+        ChatConfig config = main.toChatConfig();
+        assertEquals(5.0, config.rateLimit());
+        assertEquals(7, config.rateBurst());
+        assertEquals(100, config.maxConnections());
+        assertEquals(3, config.maxConnectionsPerIp());
+        assertEquals(4, config.maxRoomsPerConnection());
+        assertEquals(50, config.maxRoomMembers());
+        assertEquals("[127.0.0.1, 10.0.0.0/8]", config.trustedProxies().toString());
+        ChatServerMain plain = new ChatServerMain();
+        new CommandLine(plain).parseArgs();
+        ChatConfig defaults = plain.toChatConfig();
+        assertEquals(0.0, defaults.rateLimit());
+        assertEquals(100, defaults.maxRoomsPerConnection());
+    }
+
+    @Test
+    void authJwtWithASecretFileRequiresSignedTokens(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path secret = dir.resolve("jwt.secret");
+        java.nio.file.Files.write(secret, (new String(io.chatd.core.Tokens.SECRET,
+                java.nio.charset.StandardCharsets.US_ASCII) + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--auth", "jwt", "--jwt-secret-file", secret.toString());
+        io.chatd.core.IdentityResolver resolver = main.toChatConfig().identityResolver();
+        assertTrue(resolver instanceof io.chatd.core.auth.JwtIdentityResolver, resolver.toString());
+        io.netty.handler.codec.http.DefaultHttpRequest request = new io.netty.handler.codec.http.DefaultHttpRequest(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET,
+                "/ws?token=" + io.chatd.core.Tokens.hs256(io.chatd.core.Tokens.claims("alice", Duration.ofMinutes(1))));
+        assertEquals("alice", resolver.resolve(request).user(), "the trailing newline is not part of the secret");
     }
 }

@@ -25,7 +25,9 @@
   const STICKY_PX = 48;
 
   /** Closes caused by this client or by policy: retrying would just fail the same way. */
-  const NO_RETRY_CODES = new Set([1003, 1007, 1008, 1009]);
+  const NO_RETRY_CODES = new Set([1003, 1007, 1008, 1009, 4002]);
+  /** The subprotocol the server echoes; the token rides next to it as "bearer.TOKEN" (see docs/security.md). */
+  const SUBPROTOCOL = "chatd";
   const CLOSE_LABELS = {
     1000: "normal closure",
     1001: "server going away",
@@ -39,13 +41,15 @@
     1011: "server error",
     4000: "slow consumer",
     4001: "idle timeout",
+    4002: "token expired: paste a fresh token and connect again",
+    4003: "too many requests",
   };
 
   // ---- elements ---------------------------------------------------------------------------------------------
 
   const $ = (id) => document.getElementById(id);
   const ui = {
-    login: $("login"), name: $("name"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
+    login: $("login"), name: $("name"), token: $("token"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
     errors: $("errors"),
     rooms: $("rooms"), joinForm: $("join-form"), joinRoom: $("join-room"), join: $("join"),
     users: $("users"), usersRoom: $("users-room"),
@@ -68,7 +72,8 @@
   const direct = { name: null, entries: [], unread: 0 };
 
   const state = {
-    name: "",            // the name this client connects with
+    name: "",            // the name this client connects with ("" when a token names us)
+    token: "",           // a JWT for --auth jwt servers; kept in memory only, never in storage or the URL
     me: "",              // the name the server confirmed in `welcome`; "" until then
     ws: null,            // the current socket; events of older sockets are ignored
     attempt: 0,          // consecutive failed attempts, drives the backoff
@@ -322,12 +327,15 @@
     clearTimeout(state.retryTimer);
     state.retryTimer = 0;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const url = scheme + "//" + location.host + "/ws?user=" + encodeURIComponent(state.name);
+    // With a token the server takes the user from it; browsers cannot set headers on a WebSocket, so the token
+    // goes in the subprotocol list (the server echoes only "chatd"), which keeps it out of URLs and logs.
+    const url = scheme + "//" + location.host + "/ws" + (state.token ? "" : "?user=" + encodeURIComponent(state.name));
+    const protocols = state.token ? [SUBPROTOCOL, "bearer." + state.token] : undefined;
     // Per-socket facts for the close handler: whether it ever opened, and for how long.
     const life = { opened: false, openedAt: 0 };
     let ws;
     try {
-      ws = new WebSocket(url);
+      ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
     } catch (e) {
       // Only a malformed URL throws here; treat it like any failed attempt.
       scheduleRetry("could not connect");
@@ -587,7 +595,16 @@
   function onConnect(event) {
     event.preventDefault();
     const name = ui.name.value.trim();
-    if (!NAME_RE.test(name)) {
+    const token = ui.token.value.trim();
+    // A token is base64url segments joined by dots: anything else cannot be a subprotocol entry.
+    if (token && !/^[A-Za-z0-9_.-]+$/.test(token)) {
+      ui.token.setAttribute("aria-invalid", "true");
+      showError("That does not look like a token (expected a JWT).", "client_invalid");
+      ui.token.focus();
+      return;
+    }
+    ui.token.removeAttribute("aria-invalid");
+    if (!token && !NAME_RE.test(name)) {
       ui.name.setAttribute("aria-invalid", "true");
       showError("Name must be " + NAME_RULE + ".", "client_invalid");
       ui.name.focus();
@@ -595,13 +612,14 @@
     }
     ui.name.removeAttribute("aria-invalid");
     try {
-      localStorage.setItem(STORAGE_KEY, name);
+      if (name) localStorage.setItem(STORAGE_KEY, name);
     } catch (e) {
       // Storage can be disabled (private mode, policy); remembering the name is only a convenience.
     }
     closeSocket();
-    if (name !== state.name) resetConversation();
+    if (name !== state.name || token !== state.token) resetConversation();
     state.name = name;
+    state.token = token;
     state.stopped = false;
     state.attempt = 0;
     showError("");
@@ -743,7 +761,14 @@
   } catch (e) {
     // No storage: start with an empty name.
   }
+  // A login page may hand over a token as #token=...: the fragment never reaches any server. Take it and wipe it
+  // from the address bar and history so it is not bookmarked or shared by accident.
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get("token")) {
+    ui.token.value = fragment.get("token");
+    history.replaceState(null, "", location.pathname + location.search);
+  }
   setStatus("offline", "offline");
   renderAll();
-  (ui.name.value ? ui.connect : ui.name).focus();
+  (ui.name.value || ui.token.value ? ui.connect : ui.name).focus();
 })();
