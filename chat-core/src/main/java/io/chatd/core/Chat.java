@@ -20,13 +20,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A chat service: its rooms, its users and the Netty handlers that serve them. Each instance is independent;
@@ -131,9 +129,7 @@ public final class Chat {
         pipeline.addLast("chat-http", httpHandler);
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig()));
         pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
-        pipeline.addLast("heartbeat", new IdleStateHandler(
-                config.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        pipeline.addLast("idle-timeout", new IdleTimeoutHandler(config.idleTimeout().toMillis(), stats));
+        pipeline.addLast("heartbeat", new HeartbeatHandler(config, stats));
         pipeline.addLast("slow-consumer", new SlowConsumerHandler(stats));
         pipeline.addLast("chat-frames", new ChatFrameHandler(this));
     }

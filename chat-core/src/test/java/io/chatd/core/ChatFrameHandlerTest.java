@@ -14,10 +14,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
-import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -135,14 +133,6 @@ class ChatFrameHandlerTest {
         JsonObject pong = readJson();
         assertEquals("pong", pong.get("type").getAsString());
         assertEquals("p1", pong.get("id").getAsString());
-    }
-
-    @Test
-    void readerIdleSendsAProtocolPing() {
-        channel.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
-        PingWebSocketFrame ping = channel.readOutbound();
-        assertNotNull(ping);
-        ping.release();
     }
 
     @Test

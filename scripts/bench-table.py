@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Prints the table of scripts/bench: one row per run and a median row per scenario.
+
+Arguments: the .jsonl files of one scripts/bench run; each line is the last stdout line of one chat-bench run.
+"""
+import json
+import os
+import statistics
+import sys
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def median(rows, key):
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def table(title, columns, rows):
+    """columns: (header, key, digits); rows: dicts; the last row is the median."""
+    print(f"\n{title}")
+    widths = [max(len(h), *(len(fmt(r.get(k), d)) for r in rows)) for h, k, d in columns]
+    print("  ".join(h.rjust(w) for (h, _, _), w in zip(columns, widths)))
+    for r in rows:
+        print("  ".join(fmt(r.get(k), d).rjust(w) for (_, k, d), w in zip(columns, widths)))
+
+
+TRAFFIC = [("run", "run", 0), ("rate/s", "rate", 0), ("deliveries/s", "deliveries_per_s", 0),
+           ("loss%", "loss_pct", 3), ("p50 ms", "p50_ms", 2), ("p99 ms", "p99_ms", 2), ("p99.9 ms", "p999_ms", 2),
+           ("max ms", "max_ms", 1), ("server CPU%", "server_cpu_pct", 1),
+           ("server us/delivery", "server_cpu_us_per_delivery", 3), ("bench CPU%", "gen_cpu_pct", 1)]
+IDLE = [("run", "run", 0), ("phase", "phase", 0), ("connections", "connected", 0),
+        ("handshakes/s", "handshakes_per_s", 0), ("handshake p99 ms", "handshake_p99_ms", 1),
+        ("RSS growth KiB", "server_rss_growth_kib", 0), ("RSS bytes/conn", "server_rss_per_conn_bytes", 0)]
+SWEEP = [("run", "run", 0), ("scenario", "sweep_scenario", 0), ("connections", "connections", 0),
+         ("highest rate holding (loss<=0.1%, p99<=50ms)", "highest_holding_rate", 0)]
+
+
+def with_median(runs, keys):
+    rows = [dict(r, run=i + 1) for i, r in enumerate(runs)]
+    if len(rows) > 1:
+        med = {"run": "median"}
+        for _, key, _ in keys:
+            if key != "run" and all(isinstance(r.get(key), (int, float)) for r in rows):
+                med[key] = median(rows, key)
+        rows.append(med)
+    return rows
+
+
+for path in sys.argv[1:]:
+    name = os.path.basename(path)[:-len(".jsonl")]
+    with open(path) as f:
+        runs = [json.loads(line) for line in f if line.strip().startswith("{")]
+    if not runs:
+        print(f"\n{name}: no result (see {path[:-6]}.err)")
+        continue
+    first = runs[0]
+    if first.get("scenario") == "sweep":
+        table(f"{name}: sweep of {first.get('sweep_scenario')}", SWEEP, with_median(runs, SWEEP))
+        for i, run in enumerate(runs):
+            steps = [dict(s, run=i + 1) for s in run.get("steps", [])]
+            if steps:
+                table(f"{name} run {i + 1}: steps", TRAFFIC, steps)
+    elif first.get("scenario") == "idle":
+        for phase in ("fresh", "warm"):
+            phase_runs = [r for r in runs if r.get("phase", "fresh") == phase]
+            if phase_runs:
+                table(f"{name} ({phase} server)", IDLE, with_median(phase_runs, IDLE))
+    else:
+        shape = f"{first.get('connections')} connections"
+        if first.get("scenario") == "fanout":
+            shape += f", {first.get('senders')} senders, one room"
+        elif first.get("scenario") == "rooms":
+            shape += f" in {first.get('rooms')} rooms"
+        table(f"{name}: {first.get('scenario')}, {shape}", TRAFFIC, with_median(runs, TRAFFIC))
