@@ -3,6 +3,7 @@ package io.chatd.core;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
@@ -49,8 +50,11 @@ public class BroadcastBenchmark {
 
     /** Stands in for the socket: the pipeline's first handler, releasing whatever reaches it. */
     private static final class Sink extends ChannelOutboundHandlerAdapter {
+        long writes;
+
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            writes++;
             ReferenceCountUtil.release(msg);
             promise.trySuccess();
         }
@@ -67,7 +71,8 @@ public class BroadcastBenchmark {
         Sink sink = new Sink();
         LoopFlusher flusher = null;
         for (int i = 0; i < members; i++) {
-            EmbeddedChannel ch = new EmbeddedChannel(sink);
+            // Distinct ids: a ChannelGroup holds channels by id, and every EmbeddedChannel has the same default one.
+            EmbeddedChannel ch = new EmbeddedChannel(DefaultChannelId.newInstance(), sink);
             // One flusher for all, as if every member lived on one event loop: one shard, as in a real server.
             if (flusher == null) {
                 flusher = chat.flusherFor(ch.eventLoop());
@@ -80,6 +85,12 @@ public class BroadcastBenchmark {
             channels.add(ch);
         }
         channels.forEach(EmbeddedChannel::runPendingTasks);
+        // A benchmark that reaches nobody measures nothing: check one broadcast reaches every member.
+        long before = sink.writes;
+        broadcastToRoom();
+        if (sink.writes - before != members) {
+            throw new IllegalStateException("one broadcast made " + (sink.writes - before) + " writes, expected " + members);
+        }
     }
 
     @TearDown(Level.Trial)
