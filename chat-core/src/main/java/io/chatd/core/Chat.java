@@ -142,7 +142,7 @@ public final class Chat {
                 // Echoed when offered; browsers carrying a token offer it next to "bearer.TOKEN" (BearerTokens).
                 .subprotocols(BearerTokens.SUBPROTOCOL)
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
-                // Pongs must reach the idle handlers: they are how a silent client proves it is alive.
+                // Pongs must reach HeartbeatHandler: they are how a silent client proves it is alive.
                 .dropPongFrames(false)
                 // null: when the decoder closed with 1002/1007/1009 it already sent its close frame, and
                 // closing must not add a second "1000 Bye" one.

@@ -108,7 +108,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             } else if (msg instanceof BinaryWebSocketFrame) {
                 Disconnect.close(ctx.channel(), CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
             }
-            // Pongs end here: the idle handlers before us already counted them as reads.
+            // Pongs end here: HeartbeatHandler, before us, already counted them as reads.
         } finally {
             ReferenceCountUtil.release(msg);
         }
