@@ -1,24 +1,18 @@
 package io.chatd.server;
 
+import static io.chatd.server.Browser.message;
+import static io.chatd.server.Browser.notice;
+import static io.chatd.server.Browser.present;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import io.chatd.core.ChatConfig;
 import io.chatd.core.TestClient;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,36 +20,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TimeoutException;
-import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.WindowType;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedCondition;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import picocli.CommandLine;
 
 /**
  * The built-in web client in real browsers: two headless Chromium sessions, alice and bob, use the page served
  * at {@code /} by the daemon to chat with each other, only through its forms and buttons.
  *
- * <p>Needs Debian's {@code chromium} and {@code chromium-driver} (scripts/test installs them). Without them the
- * test is skipped, unless {@code CHATD_REQUIRE_BROWSER=1} (set by scripts/test) makes their absence a failure.
- * Drivers are given by path, so Selenium Manager never runs and nothing is downloaded.
+ * <p>Needs Debian's {@code chromium} and {@code chromium-driver}; see {@link Browser#requireChromium()}.
  */
 @Timeout(30)
 class WebClientBrowserTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    /** Every wait is explicit and short: a local server answers in milliseconds. */
-    private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final Duration POLL = Duration.ofMillis(50);
     /** Would create an image and set window.__xss if the client rendered messages as HTML. */
     private static final String XSS = "look: <img src=x onerror=\"window.__xss=1\"> ok?";
 
@@ -67,31 +43,14 @@ class WebClientBrowserTest {
 
     @BeforeAll
     static void startBrowsers() throws IOException {
-        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            String why = "needs " + CHROMIUM + " and " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)";
-            if ("1".equals(System.getenv("CHATD_REQUIRE_BROWSER"))) {
-                fail(why + "; CHATD_REQUIRE_BROWSER=1 makes the browser test mandatory");
-            }
-            assumeTrue(false, why);
-        }
-        // Belt and braces: with the driver named here too, no code path falls back to Selenium Manager.
-        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
+        Browser.requireChromium();
         alice = new Browser("alice");
         bob = new Browser("bob");
     }
 
     @AfterAll
     static void quitBrowsers() {
-        // Each quit on its own: a browser that failed to start or crashed must not keep the other one running.
-        try {
-            if (alice != null) {
-                alice.quit();
-            }
-        } finally {
-            if (bob != null) {
-                bob.quit();
-            }
-        }
+        Browser.quitAll(alice, bob);
     }
 
     /** A fresh daemon per test: a new port is a new origin, so no name or state carries over in the browsers. */
@@ -204,162 +163,5 @@ class WebClientBrowserTest {
 
     private static boolean isRoomMessage(JsonObject frame, String content) {
         return "msg".equals(frame.get("type").getAsString()) && content.equals(frame.get("content").getAsString());
-    }
-
-    private static boolean present(WebDriver driver, By by) {
-        return !driver.findElements(by).isEmpty();
-    }
-
-    /** A join/leave line of {@code user} in the open room's log. */
-    private static boolean notice(WebDriver driver, String kind, String user) {
-        return present(driver, By.cssSelector("#log li.notice." + kind + " .who[data-name='" + user + "']"));
-    }
-
-    /** The first of the {@code items} (a CSS selector of li.msg) from {@code from} with exactly {@code content}. */
-    private static WebElement message(WebDriver driver, String items, String from, String content) {
-        for (WebElement li : Browser.messages(driver, items, content)) {
-            if (from.equals(li.findElement(By.cssSelector(".from")).getDomAttribute("data-name"))) {
-                return li;
-            }
-        }
-        return null;
-    }
-
-    /** One headless Chromium with its own profile and chromedriver, standing for one person's tab. */
-    private static final class Browser {
-
-        final String name;
-        private final Path profile;
-        private final ChromeDriverService service;
-        private final ChromeDriver driver;
-
-        Browser(String name) throws IOException {
-            this.name = name;
-            this.profile = Files.createTempDirectory("chatd-chromium-" + name + "-");
-            Path logs = Path.of("target", "browser-test");
-            Files.createDirectories(logs);
-            this.service = new ChromeDriverService.Builder()
-                    .usingDriverExecutable(CHROMEDRIVER.toFile())
-                    .usingAnyFreePort()
-                    .withLogFile(new File(logs.toFile(), "chromedriver-" + name + ".log"))
-                    .build();
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(CHROMIUM.toFile());
-            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                    "--user-data-dir=" + profile);
-            ChromeDriver started;
-            try {
-                started = new ChromeDriver(service, options);
-            } catch (RuntimeException e) {
-                service.stop();
-                deleteProfile();
-                throw e;
-            }
-            this.driver = started;
-        }
-
-        /** Opens the page and connects under this browser's name, the way a person would. */
-        void logIn(String url) {
-            driver.get(url);
-            WebElement field = driver.findElement(By.id("name"));
-            field.clear();
-            field.sendKeys(name);
-            driver.findElement(By.id("connect")).click();
-            await("connected as " + name, d -> {
-                WebElement status = d.findElement(By.id("status"));
-                return "open".equals(status.getDomAttribute("data-state"))
-                        && status.getText().equals("connected as " + name);
-            });
-            await("the default room open", d -> "lobby".equals(d.findElement(By.id("room-title")).getText())
-                    && d.findElement(By.id("send")).isEnabled());
-        }
-
-        void sendToRoom(String text) {
-            driver.findElement(By.id("text")).sendKeys(text);
-            driver.findElement(By.id("send")).click();
-        }
-
-        /** Picks the recipient by clicking their name in the people list, as the page suggests. */
-        void sendPrivate(String to, String text) {
-            driver.findElement(By.cssSelector("#users li[data-user='" + to + "']")).click();
-            assertEquals(to, driver.findElement(By.id("to")).getDomProperty("value"));
-            driver.findElement(By.id("private-text")).sendKeys(text);
-            driver.findElement(By.id("send-private")).click();
-        }
-
-        /** Opens another tab, then closes the chat's: the browser keeps running, only the page goes away. */
-        void closeChatTab() {
-            String chat = driver.getWindowHandle();
-            driver.switchTo().newWindow(WindowType.TAB);
-            String other = driver.getWindowHandle();
-            driver.switchTo().window(chat).close();
-            driver.switchTo().window(other);
-            assertEquals(Set.of(other), driver.getWindowHandles());
-        }
-
-        List<WebElement> messages(String items, String content) {
-            return messages(driver, items, content);
-        }
-
-        /** The {@code items} (a CSS selector of li.msg) whose content is exactly {@code content}, as the DOM has it. */
-        static List<WebElement> messages(WebDriver driver, String items, String content) {
-            List<WebElement> found = new ArrayList<>();
-            for (WebElement li : driver.findElements(By.cssSelector(items))) {
-                if (content.equals(li.findElement(By.cssSelector(".content")).getDomProperty("textContent"))) {
-                    found.add(li);
-                }
-            }
-            return found;
-        }
-
-        Object script(String js) {
-            return ((JavascriptExecutor) driver).executeScript(js);
-        }
-
-        /** Waits for {@code condition}; on timeout says what was awaited and what the page showed. */
-        <T> T await(String what, ExpectedCondition<T> condition) {
-            try {
-                return new WebDriverWait(driver, WAIT, POLL)
-                        .ignoring(StaleElementReferenceException.class)
-                        .until(condition);
-            } catch (TimeoutException e) {
-                throw new AssertionError(name + " did not see " + what + " within " + WAIT + "; page: " + describe(),
-                        e);
-            }
-        }
-
-        private String describe() {
-            try {
-                return "status=\"" + driver.findElement(By.id("status")).getText() + "\" errors=\""
-                        + driver.findElement(By.id("errors")).getText() + "\" log=\""
-                        + driver.findElement(By.id("log")).getText().replace('\n', '|') + "\"";
-            } catch (WebDriverException e) {
-                return "unreadable (" + e.getClass().getSimpleName() + ")";
-            }
-        }
-
-        /** Leaves the page, which closes its WebSocket, so the next test starts from a blank tab. */
-        void leavePage() {
-            driver.get("about:blank");
-        }
-
-        void quit() {
-            try {
-                driver.quit();
-            } finally {
-                service.stop();
-                deleteProfile();
-            }
-        }
-
-        private void deleteProfile() {
-            try (Stream<Path> files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // A temp directory left behind is harmless; failing the run over it is not.
-            }
-        }
     }
 }

@@ -79,6 +79,7 @@
     attempt: 0,          // consecutive failed attempts, drives the backoff
     retryTimer: 0,
     stopped: true,       // the user disconnected, or a close forbade retrying
+    everOpened: false,   // a socket opened since the last Connect: later failures are worth retrying
     // Every room in the list is a room we want to be in: after a reconnect the ones not joined are re-joined.
     rooms: new Map(),    // name -> room
     active: null,        // name of the selected room
@@ -351,6 +352,7 @@
       if (state.ws !== ws) return;
       life.opened = true;
       life.openedAt = Date.now();
+      state.everOpened = true;
       setStatus("opening", "opening\u2026");
     };
     ws.onmessage = (event) => {
@@ -408,10 +410,16 @@
       ? "closed " + code + (event.reason ? ": " + event.reason : "") + " (" + (CLOSE_LABELS[code] || "unknown") + ")"
       : "could not connect";
     if (life.opened && NO_RETRY_CODES.has(code)) {
-      state.stopped = true;
-      setStatus("closed", what + " \u2014 not reconnecting");
-      showError("Connection closed by the server: " + (event.reason || CLOSE_LABELS[code]), "close_" + code);
-      updateControls();
+      // An expired token is dead: clear it so the next Connect cannot send it again by accident.
+      if (code === 4002) ui.token.value = "";
+      stopRetrying(what, "Connection closed by the server: " + (event.reason || CLOSE_LABELS[code]), "close_" + code);
+      return;
+    }
+    // A refused token gets HTTP 401 before the upgrade, which browsers report only as a failed connection, and
+    // it would be refused the same way forever. Until a socket has opened with it, stop and say so.
+    if (!life.opened && state.token && !state.everOpened) {
+      stopRetrying(what, "Could not connect with this token: the server refused it (invalid, expired, or signed "
+        + "for another server) or is unreachable. Check the token and connect again.", "connect_refused");
       return;
     }
     // A slow consumer that reconnects at once would be cut off again: its backoff keeps growing.
@@ -419,6 +427,14 @@
       state.attempt = 0;
     }
     scheduleRetry(what);
+  }
+
+  /** Gives up until the person clicks Connect again: retrying could only fail the same way. */
+  function stopRetrying(what, error, code) {
+    state.stopped = true;
+    setStatus("closed", what + " \u2014 not reconnecting");
+    showError(error, code);
+    updateControls();
   }
 
   /** Exponential backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)). */
@@ -594,6 +610,10 @@
 
   function onConnect(event) {
     event.preventDefault();
+    connectFromForm();
+  }
+
+  function connectFromForm() {
     const name = ui.name.value.trim();
     const token = ui.token.value.trim();
     // A token is base64url segments joined by dots: anything else cannot be a subprotocol entry.
@@ -621,6 +641,7 @@
     state.name = name;
     state.token = token;
     state.stopped = false;
+    state.everOpened = false;
     state.attempt = 0;
     showError("");
     connect();
@@ -764,11 +785,14 @@
   // A login page may hand over a token as #token=...: the fragment never reaches any server. Take it and wipe it
   // from the address bar and history so it is not bookmarked or shared by accident.
   const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get("token")) {
-    ui.token.value = fragment.get("token");
+  const handedOver = fragment.get("token");
+  if (handedOver) {
+    ui.token.value = handedOver;
     history.replaceState(null, "", location.pathname + location.search);
   }
   setStatus("offline", "offline");
   renderAll();
   (ui.name.value || ui.token.value ? ui.connect : ui.name).focus();
+  // A handed-over token is the login page saying "connect now": the name comes from the token.
+  if (handedOver) connectFromForm();
 })();
