@@ -56,5 +56,6 @@ public final class TestServer implements AutoCloseable {
     public void close() {
         serverChannel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        chat.close();
     }
 }
