@@ -98,7 +98,7 @@ class WebClientBrowserTest {
     @BeforeEach
     void startServerAndLogIn() throws Exception {
         ChatServerMain main = new ChatServerMain();
-        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0");
+        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory");
         ChatConfig config = main.toChatConfig();
         assertTrue(config.serveWebClient(), "the daemon serves the web client by default");
         server = ChatServer.start(config, "127.0.0.1", 0, 2);
