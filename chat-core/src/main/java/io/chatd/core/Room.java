@@ -29,6 +29,11 @@ final class Room {
     private final Map<String, Integer> connectionsPerUser = new HashMap<>();
     /** One shard per event loop that has members here, keyed by that loop's flusher. */
     private final Map<LoopFlusher, RoomShard> shards = new IdentityHashMap<>();
+    /**
+     * The room's last seq when each member started receiving broadcasts directly: it receives every message
+     * after that seq live, and none before.
+     */
+    private final Map<Connection, Long> liveSince = new IdentityHashMap<>();
     /** Members waiting for their replay; usually empty, so broadcasting checks it once and moves on. */
     private final Map<Connection, Replay> replays = new IdentityHashMap<>();
     private long lastSeq;
@@ -98,7 +103,13 @@ final class Room {
         }
     }
 
+    /** The seq after which the member receives messages live, or -1 when it is not a live member. */
+    long liveSince(Connection connection) {
+        return liveSince.getOrDefault(connection, -1L);
+    }
+
     private void goLive(Connection connection) {
+        liveSince.put(connection, lastSeq);
         shards.computeIfAbsent(connection.flusher, flusher -> new RoomShard(name, flusher)).add(connection.channel);
     }
 
@@ -121,6 +132,7 @@ final class Room {
         if (replay != null) {
             replay.release(); // it was in no shard yet
         } else {
+            liveSince.remove(connection);
             leaveShard(connection);
         }
         return connectionsPerUser.merge(connection.user, -1, Integer::sum) == 0

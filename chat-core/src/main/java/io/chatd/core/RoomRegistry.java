@@ -64,8 +64,9 @@ final class RoomRegistry {
         onRoom(roomName, true, room -> {
             Room.Replay replay = room.addResuming(connection);
             ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
-            if (replay == null) { // already in the room: answered like a repeated join, nothing is replayed
+            if (replay == null) {
                 connection.send(notice);
+                resumeMember(room, connection, since);
                 return;
             }
             if (replay.firstOfUser) {
@@ -95,6 +96,35 @@ final class RoomRegistry {
                 finishReplay(room, connection, replay, since, List.of(), false);
             }
         }, null);
+    }
+
+    /**
+     * {@code since} from a connection already in the room (typically the default room, joined on connect):
+     * it has received every message after the seq it joined at live, so only those up to it are replayed. They
+     * may arrive after live messages with a higher seq; the client orders by seq.
+     */
+    private void resumeMember(Room room, Connection connection, long since) {
+        long joinedAt = room.liveSince(connection);
+        if (joinedAt < 0) {
+            return; // still resuming from an earlier join: that replay covers it
+        }
+        if (since >= joinedAt) {
+            connection.send(ServerMessages.resume(alloc, room.name, since, since <= room.lastSeq(), 0));
+            return;
+        }
+        boolean queued = persister.read(store -> store.roomMessages(room.name, since, joinedAt + 1, replayLimit),
+                (messages, error) -> onLoop(room.loop, () -> {
+                    List<RoomMessage> got = error == null ? messages : List.of();
+                    boolean recovered = error == null && !got.isEmpty() && got.get(0).seq() == since + 1;
+                    connection.send(ServerMessages.resume(alloc, room.name, since, recovered, got.size()));
+                    for (RoomMessage m : got) {
+                        connection.send(ServerMessages.roomMessage(alloc, m.room(), m.from(), m.content(), m.ts(),
+                                m.seq()));
+                    }
+                }));
+        if (!queued) {
+            connection.send(ServerMessages.resume(alloc, room.name, since, false, 0));
+        }
     }
 
     private void finishReplay(Room room, Connection connection, Room.Replay replay, long since,

@@ -147,6 +147,35 @@ class StoreProtocolTest {
     }
 
     @Test
+    void sinceOnTheDefaultRoomReplaysWhatCameBeforeTheJoinWithoutDuplicates() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("lobby"));
+             TestClient alice = TestClient.connect(server.port(), "alice")) {
+            alice.expect("welcome");
+            alice.expect("join");
+            for (int i = 1; i <= 10; i++) {
+                publish(alice, "lobby", "m" + i, "c" + i);
+            }
+            try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                bob.expect("welcome");
+                bob.expect("join"); // joined live at seq 10
+                publish(alice, "lobby", "m11", "c11");
+                assertEquals(11, bob.expect("msg").get("seq").getAsLong());
+                bob.send("{\"type\":\"join\",\"room\":\"lobby\",\"since\":4}");
+                bob.expect("join");
+                JsonObject resume = bob.expect("resume");
+                assertTrue(resume.get("recovered").getAsBoolean());
+                assertEquals(6, resume.get("count").getAsInt());
+                for (int seq = 5; seq <= 10; seq++) {
+                    assertEquals(seq, bob.expect("msg").get("seq").getAsLong());
+                }
+                publish(alice, "lobby", "m12", "c12");
+                assertEquals(12, bob.expect("msg").get("seq").getAsLong());
+                bob.expectNothing(QUIET);
+            }
+        }
+    }
+
+    @Test
     void roomSeqContinuesAfterTheRoomEmptied() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""))) {
             try (TestClient alice = joined(server, "alice", "r")) {
