@@ -6,6 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.chatd.core.store.MemoryMessageStore;
+import io.chatd.core.store.MessageStore;
+import io.chatd.core.store.PrivateMessage;
+import io.chatd.core.store.Retention;
+import io.chatd.core.store.RoomMessage;
+import io.chatd.core.store.StoreException;
+import io.chatd.core.store.StoreState;
+import io.chatd.core.store.WriteBatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -348,6 +356,67 @@ class StoreProtocolTest {
             alice.send("{\"type\":\"history\",\"room\":\"elsewhere\",\"id\":\"y\"}");
             assertEquals("not_in_room", alice.expect("error").get("code").getAsString());
             assertEquals(1, publish(alice, "r", "still fine", "ok"));
+        }
+    }
+
+    @Test
+    void aFailedCommitAnswersStoreFailedAndLetsTheSameIdBeSentAgain() {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> new FailingStore(failing)));
+             TestClient alice = joined(server, "alice", "r")) {
+            alice.sendJson("type", "msg", "room", "r", "content", "lost?", "id", "x");
+            JsonObject error = alice.expect("error");
+            assertEquals("store_failed", error.get("code").getAsString());
+            assertEquals("x", error.get("id").getAsString());
+            alice.sendJson("type", "private", "to", "bob", "content", "later", "id", "y");
+            assertEquals("store_failed", alice.expect("error").get("code").getAsString());
+            failing.set(false);
+            assertEquals(2, publish(alice, "r", "again", "x"), "seq 1 was used by the failed message");
+            alice.sendJson("type", "private", "to", "bob", "content", "later", "id", "y");
+            assertTrue(alice.expect("ack").get("stored").getAsBoolean());
+        }
+    }
+
+    /** A memory store whose commits fail while {@code failing} is set, like a full disk. */
+    private static final class FailingStore implements MessageStore {
+        private final MemoryMessageStore memory = new MemoryMessageStore();
+        private final AtomicBoolean failing;
+
+        FailingStore(AtomicBoolean failing) {
+            this.failing = failing;
+        }
+
+        @Override
+        public StoreState open(Retention retention) {
+            return memory.open(retention);
+        }
+
+        @Override
+        public void write(WriteBatch batch) {
+            if (failing.get()) {
+                throw new StoreException("disk full");
+            }
+            memory.write(batch);
+        }
+
+        @Override
+        public List<RoomMessage> roomMessages(String room, long afterSeq, long beforeSeq, int limit) {
+            return memory.roomMessages(room, afterSeq, beforeSeq, limit);
+        }
+
+        @Override
+        public List<PrivateMessage> undelivered(String user, int limit) {
+            return memory.undelivered(user, limit);
+        }
+
+        @Override
+        public void prune(long nowMillis) {
+            memory.prune(nowMillis);
+        }
+
+        @Override
+        public void close() {
+            memory.close();
         }
     }
 
