@@ -229,11 +229,11 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         if (request.id == null) {
             return null;
         }
-        RecentIds.Claim[] created = new RecentIds.Claim[1];
-        RecentIds.Claim earlier = chat.recentIds().claimOrGet(connection.user, request.id, created);
-        if (earlier == null) {
-            return created[0];
+        RecentIds.Attempt attempt = chat.recentIds().claim(connection.user, request.id);
+        if (attempt.mine()) {
+            return attempt.claim();
         }
+        RecentIds.Claim earlier = attempt.claim();
         Connection requester = connection;
         String id = request.id;
         earlier.ack.whenComplete((sent, error) -> {

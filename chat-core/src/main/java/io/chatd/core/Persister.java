@@ -98,10 +98,6 @@ final class Persister implements AutoCloseable {
         }));
     }
 
-    boolean inStoreThread() {
-        return Thread.currentThread() == thread;
-    }
-
     private void run() {
         List<Op> ops = new ArrayList<>();
         nextPrune = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;

@@ -45,21 +45,24 @@ final class RecentIds {
         }
     }
 
+    /** The outcome of {@link #claim}: {@code mine} when the caller made the claim and owns it. */
+    record Attempt(Claim claim, boolean mine) {
+    }
+
     /**
-     * Claims {@code (user, clientId)}. Returns null when the id is new (the caller owns the claim and must
-     * {@link #complete} or {@link #abandon} it), otherwise the earlier claim, whose ack to send back.
+     * Claims {@code (user, clientId)}. When the id is new the caller owns the claim and must {@link #complete}
+     * or {@link #abandon} it; otherwise the earlier claim is returned, whose ack to send back.
      */
-    Claim claimOrGet(String user, String clientId, Claim[] created) {
+    Attempt claim(String user, String clientId) {
         long now = System.currentTimeMillis();
         expire(now);
         Claim fresh = new Claim(key(user, clientId), now);
         Claim earlier = claims.putIfAbsent(fresh.key, fresh);
         if (earlier != null) {
-            return earlier;
+            return new Attempt(earlier, false);
         }
         order.add(fresh);
-        created[0] = fresh;
-        return null;
+        return new Attempt(fresh, true);
     }
 
     void complete(Claim claim, SentId sent) {
