@@ -18,6 +18,8 @@ public final class MemoryMessageStore implements MessageStore {
 
     private final Map<String, ArrayDeque<RoomMessage>> rooms = new HashMap<>();
     private final Map<String, ArrayDeque<PrivateMessage>> inboxes = new HashMap<>();
+    /** Stored private message id to its recipient, to find it on delivery. */
+    private final Map<Long, String> recipients = new HashMap<>();
     private Retention retention;
 
     @Override
@@ -38,20 +40,17 @@ public final class MemoryMessageStore implements MessageStore {
         for (PrivateMessage m : batch.offlineMessages) {
             ArrayDeque<PrivateMessage> inbox = inboxes.computeIfAbsent(m.to(), u -> new ArrayDeque<>());
             inbox.addLast(m);
+            recipients.put(m.id(), m.to());
             if (inbox.size() > retention.offlineMaxPerUser()) {
-                inbox.removeFirst();
+                recipients.remove(inbox.removeFirst().id());
             }
         }
         for (long id : batch.delivered) {
-            // Deliveries come in id order from the front of an inbox, so this finds them at once.
-            for (Iterator<ArrayDeque<PrivateMessage>> it = inboxes.values().iterator(); it.hasNext(); ) {
-                ArrayDeque<PrivateMessage> inbox = it.next();
-                if (inbox.removeIf(m -> m.id() == id)) {
-                    if (inbox.isEmpty()) {
-                        it.remove();
-                    }
-                    break;
-                }
+            String recipient = recipients.remove(id);
+            ArrayDeque<PrivateMessage> inbox = recipient == null ? null : inboxes.get(recipient);
+            // Deliveries come in id order from the front of an inbox, so removeIf stops looking early in effect.
+            if (inbox != null && inbox.removeIf(m -> m.id() == id) && inbox.isEmpty()) {
+                inboxes.remove(recipient);
             }
         }
         // Conversation seqs and sent ids live in chat-core's own memory; a heap store has nothing to add.
@@ -98,7 +97,7 @@ public final class MemoryMessageStore implements MessageStore {
         long offlineCutoff = nowMillis - retention.offlineTtl().toMillis();
         inboxes.values().removeIf(inbox -> {
             while (!inbox.isEmpty() && inbox.peekFirst().ts() < offlineCutoff) {
-                inbox.removeFirst();
+                recipients.remove(inbox.removeFirst().id());
             }
             return inbox.isEmpty();
         });
@@ -108,5 +107,6 @@ public final class MemoryMessageStore implements MessageStore {
     public void close() {
         rooms.clear();
         inboxes.clear();
+        recipients.clear();
     }
 }
