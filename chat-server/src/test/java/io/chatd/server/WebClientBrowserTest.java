@@ -200,6 +200,28 @@ class WebClientBrowserTest {
                 d.findElement(By.id("status")).getDomAttribute("data-state")));
     }
 
+    @Test
+    void aReconnectingTabCatchesUpOnWhatItMissedOnceAndInOrder() {
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        alice.sendToRoom("before");
+        bob.await("alice's first message", d -> message(d, "#log li.msg", "alice", "before"));
+        bob.driver.findElement(By.id("disconnect")).click();
+        alice.await("bob's leave notice", d -> notice(d, "leave", "bob"));
+        alice.sendToRoom("missed one");
+        alice.sendToRoom("missed two");
+        alice.await("both acked", d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "missed two"));
+
+        bob.driver.findElement(By.id("connect")).click(); // resumes the room with since = the last seq seen
+        bob.await("the missed messages", d -> message(d, "#log li.msg", "alice", "missed two"));
+        alice.sendToRoom("live again");
+        bob.await("live traffic after the replay", d -> message(d, "#log li.msg", "alice", "live again"));
+        List<String> shown = new ArrayList<>();
+        for (WebElement li : bob.driver.findElements(By.cssSelector("#log li.msg"))) {
+            shown.add(li.findElement(By.cssSelector(".content")).getText());
+        }
+        assertEquals(List.of("before", "missed one", "missed two", "live again"), shown);
+    }
+
     // ---- page queries ---------------------------------------------------------------------------------------
 
     private static boolean isRoomMessage(JsonObject frame, String content) {
