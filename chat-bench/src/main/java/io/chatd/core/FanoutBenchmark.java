@@ -142,6 +142,7 @@ public class FanoutBenchmark {
         clients.forEach(Channel::close);
         clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        chat.close();
     }
 
     /** Publishes one message and waits until every member has read it. */

@@ -1,8 +1,6 @@
 package io.chatd.core;
 
 import io.chatd.core.auth.BearerTokens;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
@@ -21,7 +19,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.ImmediateEventExecutor;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,31 +45,53 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Threading: every callback of a connection runs on its channel's event loop; each room is owned by one event
  * loop, where its messages are numbered and written. The public methods are safe to call from any thread.
  */
-public final class Chat {
+public final class Chat implements AutoCloseable {
 
     private final ChatConfig config;
     private final ChatStats stats = new ChatStats();
     private final EventLoops loops = new EventLoops();
-    private final RoomRegistry rooms = new RoomRegistry(loops, stats);
     private final UserRegistry users = new UserRegistry();
+    /** The store thread; every read and write of the store goes through it. */
+    private final Persister persister;
+    private final RoomRegistry rooms;
+    private final Privates privates;
+    private final RecentIds recentIds;
     /** Every open WebSocket, for the connection count and shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
     private final ConnectionLimiter connectionLimiter;
     private final RoomOccupancy roomOccupancy;
-    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final ConcurrentHashMap<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
 
     private Chat(ChatConfig config) {
         this.config = config;
         this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp());
         this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
+        this.persister = new Persister(Objects.requireNonNull(config.store().get(), "store"), config.retention(),
+                "chat-store");
+        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize());
+        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser());
+        this.recentIds = new RecentIds(config.dedupWindow(), persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
     }
 
-    /** A new, empty chat service. */
+    /**
+     * A new chat service over the store of {@link ChatConfig#store()}, opened here: numbering, history and
+     * offline messages continue where that store left them. Call {@link #close()} when done with it.
+     *
+     * @throws io.chatd.core.store.StoreException when the store cannot be opened; its message is one line
+     */
     public static Chat create(ChatConfig config) {
         return new Chat(Objects.requireNonNull(config, "config"));
+    }
+
+    /**
+     * Commits what is still queued for the store and closes it; call after the event loops stopped (or
+     * {@link #closeAll()} completed), so no new message arrives. Waits up to 10 s.
+     */
+    @Override
+    public void close() {
+        persister.close();
     }
 
     public ChatConfig config() {
@@ -160,8 +179,9 @@ public final class Chat {
     }
 
     /**
-     * Publishes a room message from application code, to every member of the room. Completes with the
-     * message's {@code seq}, or with 0 when the room has no members.
+     * Publishes a room message from application code, to every member of the room, and stores it in the room's
+     * history. Completes with the message's {@code seq} once it is stored, or with 0 when the room has no
+     * members (nothing is published or stored then).
      *
      * @param from the sender shown to members; any string, need not be a connected user
      */
@@ -170,12 +190,14 @@ public final class Chat {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(content, "content");
         CompletableFuture<Long> seq = new CompletableFuture<>();
-        rooms.publish(null, room, from, content, null, seq);
+        rooms.publish(null, room, from, content, null, null, recentIds, seq);
         return seq;
     }
 
     /**
-     * Sends a private message from application code to every connection of {@code to}.
+     * Sends a private message from application code to every connection of {@code to}. When {@code to} has no
+     * connection the message is stored and delivered on its next connect, unless offline storage is off
+     * ({@link ChatConfig#offlineMaxPerUser()} 0).
      *
      * @return the number of connections it was queued to; 0 when the user is offline
      */
@@ -183,7 +205,9 @@ public final class Chat {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(content, "content");
-        return deliverPrivate(from, to, content, System.currentTimeMillis());
+        int online = users.connections(to).size();
+        privates.send(from, to, content, null, sent -> { }, error -> { });
+        return online;
     }
 
     /**
@@ -234,19 +258,11 @@ public final class Chat {
         return roomOccupancy;
     }
 
-    /** Returns the number of connections of {@code to} the message was queued to. */
-    int deliverPrivate(String from, String to, String content, long ts) {
-        List<Connection> recipients = users.connections(to);
-        if (recipients.isEmpty()) {
-            return 0;
-        }
-        ByteBuf frame = ServerMessages.privateMessage(alloc, from, to, content, ts);
-        for (Connection recipient : recipients) {
-            recipient.send(frame.retainedDuplicate());
-        }
-        frame.release();
-        stats.privateMessages.increment();
-        stats.deliveries.add(recipients.size());
-        return recipients.size();
+    Privates privates() {
+        return privates;
+    }
+
+    RecentIds recentIds() {
+        return recentIds;
     }
 }

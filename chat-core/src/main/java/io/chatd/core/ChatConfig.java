@@ -1,7 +1,11 @@
 package io.chatd.core;
 
+import io.chatd.core.store.MemoryMessageStore;
+import io.chatd.core.store.MessageStore;
+import io.chatd.core.store.Retention;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -43,6 +47,13 @@ public final class ChatConfig {
     private final int maxRoomsPerConnection;
     private final int maxRoomMembers;
     private final TrustedProxies trustedProxies;
+    // ---- storage (issue 5) ----
+    private final Supplier<? extends MessageStore> store;
+    private final int historySize;
+    private final Duration historyTtl;
+    private final int offlineMaxPerUser;
+    private final Duration offlineTtl;
+    private final Duration dedupWindow;
 
     private ChatConfig(Builder b) {
         websocketPath = Objects.requireNonNull(b.websocketPath, "websocketPath");
@@ -82,6 +93,12 @@ public final class ChatConfig {
         maxRoomsPerConnection = atLeast(b.maxRoomsPerConnection, 0, "maxRoomsPerConnection");
         maxRoomMembers = atLeast(b.maxRoomMembers, 0, "maxRoomMembers");
         trustedProxies = Objects.requireNonNull(b.trustedProxies, "trustedProxies");
+        store = Objects.requireNonNull(b.store, "store");
+        historySize = atLeast(b.historySize, 1, "historySize");
+        historyTtl = positive(b.historyTtl, "historyTtl");
+        offlineMaxPerUser = atLeast(b.offlineMaxPerUser, 0, "offlineMaxPerUser");
+        offlineTtl = positive(b.offlineTtl, "offlineTtl");
+        dedupWindow = positive(b.dedupWindow, "dedupWindow");
     }
 
     private static Duration positive(Duration d, String name) {
@@ -212,6 +229,41 @@ public final class ChatConfig {
         return trustedProxies;
     }
 
+    /** Makes the store each {@link Chat} opens when created, and closes in {@link Chat#close()}. */
+    public Supplier<? extends MessageStore> store() {
+        return store;
+    }
+
+    /** Room messages kept per room, and the most a resume replays. */
+    public int historySize() {
+        return historySize;
+    }
+
+    /** Age after which room messages leave the history. */
+    public Duration historyTtl() {
+        return historyTtl;
+    }
+
+    /** Private messages kept per offline recipient (the oldest go first); 0 refuses them with user_offline. */
+    public int offlineMaxPerUser() {
+        return offlineMaxPerUser;
+    }
+
+    /** Age after which undelivered private messages are dropped. */
+    public Duration offlineTtl() {
+        return offlineTtl;
+    }
+
+    /** How long a client id is remembered, so that resending it returns the original ack. */
+    public Duration dedupWindow() {
+        return dedupWindow;
+    }
+
+    /** The store retention these settings describe. */
+    public Retention retention() {
+        return new Retention(historySize, historyTtl, offlineMaxPerUser, offlineTtl, dedupWindow);
+    }
+
     @Override
     public String toString() {
         return "ChatConfig{websocketPath=" + websocketPath + ", defaultRoom=" + defaultRoom
@@ -223,7 +275,9 @@ public final class ChatConfig {
                 + ", serveWebClient=" + serveWebClient + ", rateLimit=" + rateLimit + ", rateBurst=" + rateBurst
                 + ", maxConnections=" + maxConnections + ", maxConnectionsPerIp=" + maxConnectionsPerIp
                 + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", maxRoomMembers=" + maxRoomMembers
-                + ", trustedProxies=" + trustedProxies + '}';
+                + ", trustedProxies=" + trustedProxies + ", historySize=" + historySize + ", historyTtl=" + historyTtl
+                + ", offlineMaxPerUser=" + offlineMaxPerUser + ", offlineTtl=" + offlineTtl
+                + ", dedupWindow=" + dedupWindow + '}';
     }
 
     /** Mutable builder of {@link ChatConfig}. */
@@ -248,6 +302,12 @@ public final class ChatConfig {
         private int maxRoomsPerConnection;
         private int maxRoomMembers;
         private TrustedProxies trustedProxies = TrustedProxies.none();
+        private Supplier<? extends MessageStore> store = MemoryMessageStore::new;
+        private int historySize = 1000;
+        private Duration historyTtl = Duration.ofHours(24);
+        private int offlineMaxPerUser = 1000;
+        private Duration offlineTtl = Duration.ofDays(7);
+        private Duration dedupWindow = Duration.ofMinutes(10);
 
         private Builder() {
         }
@@ -273,6 +333,12 @@ public final class ChatConfig {
             maxRoomsPerConnection = c.maxRoomsPerConnection;
             maxRoomMembers = c.maxRoomMembers;
             trustedProxies = c.trustedProxies;
+            store = c.store;
+            historySize = c.historySize;
+            historyTtl = c.historyTtl;
+            offlineMaxPerUser = c.offlineMaxPerUser;
+            offlineTtl = c.offlineTtl;
+            dedupWindow = c.dedupWindow;
         }
 
         /** Default {@code /ws}. */
@@ -391,6 +457,45 @@ public final class ChatConfig {
         /** Default {@link TrustedProxies#none()}: {@code X-Forwarded-For} is ignored. */
         public Builder trustedProxies(TrustedProxies trustedProxies) {
             this.trustedProxies = trustedProxies;
+            return this;
+        }
+
+        /**
+         * Default {@link MemoryMessageStore}: history and offline messages in the heap, gone on restart. The
+         * supplier is called once per {@link Chat}, so two instances never share a store.
+         */
+        public Builder store(Supplier<? extends MessageStore> store) {
+            this.store = store;
+            return this;
+        }
+
+        /** Default 1000 messages per room. */
+        public Builder historySize(int historySize) {
+            this.historySize = historySize;
+            return this;
+        }
+
+        /** Default 24 h. */
+        public Builder historyTtl(Duration historyTtl) {
+            this.historyTtl = historyTtl;
+            return this;
+        }
+
+        /** Default 1000; 0 turns offline storage off. */
+        public Builder offlineMaxPerUser(int offlineMaxPerUser) {
+            this.offlineMaxPerUser = offlineMaxPerUser;
+            return this;
+        }
+
+        /** Default 7 days. */
+        public Builder offlineTtl(Duration offlineTtl) {
+            this.offlineTtl = offlineTtl;
+            return this;
+        }
+
+        /** Default 10 min. */
+        public Builder dedupWindow(Duration dedupWindow) {
+            this.dedupWindow = dedupWindow;
             return this;
         }
 

@@ -12,6 +12,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,17 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
 
     /** Tokens are a few hundred bytes; this only stops a client from handing the verifier megabytes. */
     private static final int MAX_TOKEN_CHARS = 8192;
+    /** Fields each request type may carry besides {@code type} and {@code id}. */
+    private static final Set<String> MSG_FIELDS = Set.of("room", "content");
+    private static final Set<String> PRIVATE_FIELDS = Set.of("to", "content");
+    private static final Set<String> JOIN_FIELDS = Set.of("room", "since");
+    private static final Set<String> ROOM_FIELDS = Set.of("room");
+    private static final Set<String> HISTORY_FIELDS = Set.of("room", "before", "limit");
+    private static final Set<String> READ_FIELDS = Set.of("with", "seq");
+    /** A history page: 100 messages of at most 4096 characters stay well under the outbound cap. */
+    static final int MAX_HISTORY_LIMIT = 100;
+    static final int DEFAULT_HISTORY_LIMIT = 50;
+    private static final Set<String> AUTH_FIELDS = Set.of("token");
 
     private final Chat chat;
     private final ChatConfig config;
@@ -81,6 +93,8 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         if (joinDefault) {
             chat.rooms().join(connection, defaultRoom);
         }
+        // Private messages stored while the user was offline follow the welcome.
+        chat.privates().connected(connection);
         log.debug("open {} user={}", connection.id, user);
     }
 
@@ -158,23 +172,25 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     private void dispatch(ClientRequest request) throws RequestException {
         switch (request.type) {
             case "msg" -> {
+                request.onlyFields(MSG_FIELDS);
                 String room = joinedRoom(request);
                 String content = request.content(config.maxContentChars());
-                chat.rooms().publish(connection, room, connection.user, content, request.id, null);
+                RecentIds.Claim claim = claim(request);
+                if (claim != null || request.id == null) {
+                    chat.rooms().publish(connection, room, connection.user, content, claim, request.id,
+                            chat.recentIds(), null);
+                }
             }
             case "private" -> {
+                request.onlyFields(PRIVATE_FIELDS);
                 String to = request.name("to");
                 String content = request.content(config.maxContentChars());
-                long ts = System.currentTimeMillis();
-                if (chat.deliverPrivate(connection.user, to, content, ts) == 0) {
-                    throw new RequestException(ErrorCode.USER_OFFLINE, to + " is not connected", request.id);
-                }
-                if (request.id != null) {
-                    connection.send(ServerMessages.ack(alloc(), request.id, ts, -1));
-                }
+                sendPrivate(request, to, content);
             }
             case "join" -> {
+                request.onlyFields(JOIN_FIELDS);
                 String room = request.name("room");
+                long since = request.optionalLong("since", 0, Long.MAX_VALUE, -1);
                 if (!identity.mayJoin(room)) {
                     throw new RequestException(ErrorCode.FORBIDDEN, "your token does not allow room " + room, request.id);
                 }
@@ -189,17 +205,44 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                     }
                     connection.rooms.add(room);
                 }
-                chat.rooms().join(connection, room); // a repeated join is answered to this connection only
+                if (since < 0) {
+                    chat.rooms().join(connection, room); // a repeated join is answered to this connection only
+                } else {
+                    chat.rooms().resume(connection, room, since);
+                }
             }
             case "leave" -> {
+                request.onlyFields(ROOM_FIELDS);
                 String room = joinedRoom(request);
                 connection.rooms.remove(room);
                 chat.roomOccupancy().exit(room);
                 chat.rooms().leave(connection, room, true);
             }
-            case "who" -> chat.rooms().who(connection, joinedRoom(request));
-            case "ping" -> connection.send(ServerMessages.pong(alloc(), request.id));
-            case "auth" -> refresh(request);
+            case "who" -> chat.rooms().who(connection, joinedRoom(request.onlyFields(ROOM_FIELDS)));
+            case "history" -> {
+                request.onlyFields(HISTORY_FIELDS);
+                String room = joinedRoom(request);
+                long before = request.optionalLong("before", 1, Long.MAX_VALUE, Long.MAX_VALUE);
+                // A larger limit is capped, not refused: the client gets a page and "more".
+                int limit = (int) Math.min(MAX_HISTORY_LIMIT,
+                        request.optionalLong("limit", 1, Integer.MAX_VALUE, DEFAULT_HISTORY_LIMIT));
+                chat.rooms().history(connection, room, before, limit, request.id);
+            }
+            case "read" -> {
+                request.onlyFields(READ_FIELDS);
+                String with = request.name("with");
+                long seq = request.requiredLong("seq", 1, Long.MAX_VALUE);
+                if (seq > chat.privates().lastSeq(connection.user, with)) {
+                    throw new RequestException(ErrorCode.INVALID,
+                            "\"seq\" is beyond the last message with " + with, request.id);
+                }
+                chat.privates().read(connection, with, seq);
+            }
+            case "ping" -> {
+                request.onlyFields(Set.of());
+                connection.send(ServerMessages.pong(alloc(), request.id));
+            }
+            case "auth" -> refresh(request.onlyFields(AUTH_FIELDS));
             default -> throw new RequestException(ErrorCode.UNKNOWN_TYPE, "unknown type", request.id);
         }
     }
@@ -221,8 +264,64 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         identity = fresh;
         expiry.schedule(fresh.expiresAt());
         if (request.id != null) {
-            connection.send(ServerMessages.ack(alloc(), request.id, System.currentTimeMillis(), -1));
+            connection.send(ServerMessages.ack(alloc(), request.id, System.currentTimeMillis()));
         }
+    }
+
+    private void sendPrivate(ClientRequest request, String to, String content) throws RequestException {
+        RecentIds.Claim claim = claim(request);
+        if (claim == null && request.id != null) {
+            return; // a resend: the original's ack is on its way
+        }
+        String id = request.id;
+        Connection sender = connection;
+        Privates.Outcome outcome = chat.privates().send(connection.user, to, content, id, sent -> {
+            if (claim != null) {
+                chat.recentIds().complete(claim, sent);
+                sender.send(ServerMessages.ack(sender.channel.alloc(), id, sent.ts(), sent.seq(), sent.stored()));
+            }
+        }, error -> {
+            if (claim != null) {
+                chat.recentIds().abandon(claim, error);
+            }
+            sender.send(ServerMessages.error(sender.channel.alloc(), ErrorCode.STORE_FAILED,
+                    "the message could not be stored", id));
+        });
+        if (outcome == Privates.Outcome.OFFLINE || outcome == Privates.Outcome.OVERLOADED) {
+            if (claim != null) {
+                chat.recentIds().abandon(claim, new IllegalStateException(outcome.name()));
+            }
+            if (outcome == Privates.Outcome.OFFLINE) {
+                throw new RequestException(ErrorCode.USER_OFFLINE, to + " is not connected", id);
+            }
+            throw new RequestException(ErrorCode.STORE_FAILED, "the store is overloaded; the message was not sent", id);
+        }
+    }
+
+    /**
+     * Claims the request's id for idempotency. Returns the claim when the id is new; null when there is no id,
+     * or when it is a resend, in which case the original's ack is sent (now or once the original is stored).
+     */
+    private RecentIds.Claim claim(ClientRequest request) {
+        if (request.id == null) {
+            return null;
+        }
+        RecentIds.Attempt attempt = chat.recentIds().claim(connection.user, request.id);
+        if (attempt.mine()) {
+            return attempt.claim();
+        }
+        RecentIds.Claim earlier = attempt.claim();
+        Connection requester = connection;
+        String id = request.id;
+        earlier.ack.whenComplete((sent, error) -> {
+            if (error == null) {
+                requester.send(ServerMessages.ack(requester.channel.alloc(), id, sent.ts(), sent.seq(), sent.stored()));
+            } else {
+                requester.send(ServerMessages.error(requester.channel.alloc(), ErrorCode.STORE_FAILED,
+                        "the original send with this id failed; send again", id));
+            }
+        });
+        return null;
     }
 
     /** The request's {@code room}, which this connection must have joined. */

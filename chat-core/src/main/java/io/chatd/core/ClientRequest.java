@@ -10,6 +10,8 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.StringReader;
+import java.math.BigDecimal;
+import java.util.Set;
 
 /**
  * One parsed client frame: a JSON object with a {@code type}. Accessors validate as they read and throw
@@ -100,6 +102,52 @@ final class ClientRequest {
             throw invalid("\"token\" must be a string of 1 to " + maxChars + " characters");
         }
         return token;
+    }
+
+    /**
+     * Refuses fields other than {@code type}, {@code id} and {@code allowed}: a misspelt {@code since} or
+     * {@code before} would otherwise be ignored silently and answer a different question.
+     */
+    ClientRequest onlyFields(Set<String> allowed) throws RequestException {
+        for (String field : json.keySet()) {
+            if (!field.equals("type") && !field.equals("id") && !allowed.contains(field)) {
+                throw invalid("unknown field \"" + field + "\" for type " + type);
+            }
+        }
+        return this;
+    }
+
+    /** An optional whole-number field in {@code [min, max]}; {@code absent} when missing or null. */
+    long optionalLong(String field, long min, long max, long absent) throws RequestException {
+        JsonElement value = json.get(field);
+        if (value == null || value.isJsonNull()) {
+            return absent;
+        }
+        return requiredLong(field, min, max);
+    }
+
+    /** A whole-number field in {@code [min, max]}. */
+    long requiredLong(String field, long min, long max) throws RequestException {
+        JsonElement value = json.get(field);
+        if (value == null || value.isJsonNull()) {
+            throw invalid("missing \"" + field + "\"");
+        }
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+            throw invalid("\"" + field + "\" must be a number");
+        }
+        BigDecimal number;
+        try {
+            number = value.getAsBigDecimal();
+        } catch (NumberFormatException e) {
+            throw invalid("\"" + field + "\" must be a number");
+        }
+        if (number.signum() != 0 && number.stripTrailingZeros().scale() > 0) {
+            throw invalid("\"" + field + "\" must be a whole number");
+        }
+        if (number.compareTo(BigDecimal.valueOf(min)) < 0 || number.compareTo(BigDecimal.valueOf(max)) > 0) {
+            throw invalid("\"" + field + "\" must be between " + min + " and " + max);
+        }
+        return number.longValueExact();
     }
 
     private String string(String field) throws RequestException {

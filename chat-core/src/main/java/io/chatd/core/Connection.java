@@ -24,6 +24,11 @@ final class Connection {
     final LoopFlusher flusher;
     /** Whether {@link #flusher} will flush this channel at the end of the turn; owned by the channel's loop. */
     boolean flushPending;
+    /**
+     * Whether the store thread has fetched this user's stored private messages for this connection; written
+     * and read only on the store thread (see {@link Privates}).
+     */
+    volatile boolean inboxFetched;
 
     Connection(Channel channel, String id, String user, LoopFlusher flusher) {
         this.channel = channel;

@@ -16,6 +16,11 @@ public enum ErrorCode {
     USER_OFFLINE,
     /** The content is longer than the server allows. */
     TOO_LONG,
+    /**
+     * The store could not take or read a message (overloaded or failing). Not acked: a room message may still
+     * have reached the members who were online.
+     */
+    STORE_FAILED,
     /** The server failed to handle a valid request; it was not applied. */
     INTERNAL,
     /** The user's token does not allow the request (a room outside its rooms claim, a token for another user). */

@@ -1,5 +1,7 @@
 package io.chatd.core;
 
+import io.chatd.core.store.RoomMessage;
+import io.chatd.core.store.SentId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -15,17 +17,27 @@ import java.util.function.Consumer;
  * The rooms of one {@link Chat}. Each room lives on the event loop its name hashes to, and every operation
  * on it is a task on that loop: tasks from one connection run in the order it sent them, and a room
  * recreated after emptying lands on the same loop, so no request can overtake another.
+ *
+ * <p>Messages are broadcast at once and persisted by the {@link Persister}; the sender's ack waits for the
+ * commit. A room's seq survives the room: when it empties its last seq is kept, so numbering never restarts.
  */
 final class RoomRegistry {
 
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+    /** Last seq of every room that is not live; written on the room's loop when it empties or is created. */
+    private final ConcurrentHashMap<String, Long> dormantSeqs;
     private final EventLoops loops;
     private final ChatStats stats;
+    private final Persister persister;
+    private final int replayLimit;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
-    RoomRegistry(EventLoops loops, ChatStats stats) {
+    RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit) {
         this.loops = loops;
         this.stats = stats;
+        this.persister = persister;
+        this.replayLimit = replayLimit;
+        this.dormantSeqs = new ConcurrentHashMap<>(persister.initialState().roomSeqs());
     }
 
     /** Adds the connection to the room, creating it, and sends the {@code join} notice. */
@@ -34,11 +46,113 @@ final class RoomRegistry {
             boolean firstOfUser = room.add(connection);
             ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
             if (firstOfUser) {
-                room.broadcast(notice, null);
+                room.broadcast(notice, null, -1);
             } else {
                 connection.send(notice);
             }
         }, null);
+    }
+
+    /**
+     * Joins like {@link #join}, then replays the room's messages after {@code since}: a {@code resume} frame,
+     * the stored messages, the messages broadcast while they were read, then live ones. The connection gets
+     * every message after {@code since} exactly once and in seq order, whatever others publish meanwhile.
+     * At most {@code replayLimit} (the history size) messages are replayed; when the store no longer reaches
+     * back to {@code since} the resume frame says {@code recovered:false}.
+     */
+    void resume(Connection connection, String roomName, long since) {
+        onRoom(roomName, true, room -> {
+            Room.Replay replay = room.addResuming(connection);
+            ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
+            if (replay == null) {
+                connection.send(notice);
+                resumeMember(room, connection, since);
+                return;
+            }
+            if (replay.firstOfUser) {
+                // The resuming connection is in no shard yet: it gets its notice directly, first.
+                room.broadcast(notice.retainedDuplicate(), connection.channel, -1);
+            }
+            connection.send(notice);
+            long upTo = replay.upTo;
+            // A since beyond the last seq comes from another life of the room (a memory store restarted):
+            // replay the newest messages and say the client's view could not be recovered.
+            long after = since <= upTo ? since : 0;
+            if (since == upTo) {
+                finishReplay(room, connection, replay, since, List.of(), true);
+                return;
+            }
+            boolean queued = persister.read(store -> store.roomMessages(roomName, after, upTo + 1, replayLimit),
+                    (messages, error) -> onLoop(room.loop, () -> {
+                        if (room.replayOf(connection) != replay) {
+                            return; // left, closed or resumed again meanwhile
+                        }
+                        List<RoomMessage> got = error == null ? messages : List.of();
+                        boolean recovered = since <= upTo && error == null
+                                && (got.isEmpty() ? since == upTo : got.get(0).seq() == since + 1);
+                        finishReplay(room, connection, replay, since, got, recovered);
+                    }));
+            if (!queued) {
+                finishReplay(room, connection, replay, since, List.of(), false);
+            }
+        }, null);
+    }
+
+    /**
+     * {@code since} from a connection already in the room (typically the default room, joined on connect):
+     * it has received every message after the seq it joined at live, so only those up to it are replayed. They
+     * may arrive after live messages with a higher seq; the client orders by seq.
+     */
+    private void resumeMember(Room room, Connection connection, long since) {
+        long joinedAt = room.liveSince(connection);
+        if (joinedAt < 0) {
+            return; // still resuming from an earlier join: that replay covers it
+        }
+        if (since >= joinedAt) {
+            connection.send(ServerMessages.resume(alloc, room.name, since, since <= room.lastSeq(), 0));
+            return;
+        }
+        boolean queued = persister.read(store -> store.roomMessages(room.name, since, joinedAt + 1, replayLimit),
+                (messages, error) -> onLoop(room.loop, () -> {
+                    List<RoomMessage> got = error == null ? messages : List.of();
+                    boolean recovered = error == null && !got.isEmpty() && got.get(0).seq() == since + 1;
+                    connection.send(ServerMessages.resume(alloc, room.name, since, recovered, got.size()));
+                    for (RoomMessage m : got) {
+                        connection.send(ServerMessages.roomMessage(alloc, m.room(), m.from(), m.content(), m.ts(),
+                                m.seq()));
+                    }
+                }));
+        if (!queued) {
+            connection.send(ServerMessages.resume(alloc, room.name, since, false, 0));
+        }
+    }
+
+    private void finishReplay(Room room, Connection connection, Room.Replay replay, long since,
+                              List<RoomMessage> messages, boolean recovered) {
+        int held = 0;
+        for (long seq : replay.seqs) {
+            held += seq > replay.upTo ? 1 : 0;
+        }
+        connection.send(ServerMessages.resume(alloc, room.name, since, recovered, messages.size() + held));
+        long last = since;
+        for (RoomMessage m : messages) {
+            connection.send(ServerMessages.roomMessage(alloc, m.room(), m.from(), m.content(), m.ts(), m.seq()));
+            last = m.seq();
+        }
+        for (int i = 0; i < replay.frames.size(); i++) {
+            long seq = replay.seqs.get(i);
+            ByteBuf frame = replay.frames.get(i);
+            if (seq >= 0 && seq <= last) {
+                frame.release(); // already replayed
+            } else {
+                connection.send(frame);
+                last = Math.max(last, seq);
+            }
+        }
+        replay.frames.clear();
+        replay.seqs.clear();
+        stats.deliveries.add(messages.size());
+        room.finishReplay(connection, replay);
     }
 
     /**
@@ -54,43 +168,100 @@ final class RoomRegistry {
                     connection.send(notice.retainedDuplicate());
                 }
                 if (lastOfUser) {
-                    room.broadcast(notice, null);
+                    room.broadcast(notice, null, -1);
                 } else {
                     notice.release();
                 }
             }
             if (room.isEmpty()) {
+                dormantSeqs.put(roomName, room.lastSeq());
                 rooms.remove(roomName, room);
             }
         }, null);
     }
 
     /**
-     * Publishes a message to every member but {@code sender}'s own connection, and acks the sender when it
-     * gave a {@code clientId}. Completes {@code seq} with the message's sequence number, or 0 when the room
-     * does not exist (it has no members).
+     * Publishes a message to every member but {@code sender}'s own connection, and persists it. Once it is
+     * durable, acks the sender when it gave a {@code claim} (its client id) and completes {@code seq}. Completes
+     * {@code seq} with 0 when the room does not exist (it has no members). When the store cannot take the
+     * message, nothing is published and the sender gets {@code store_failed}.
      */
-    void publish(Connection sender, String roomName, String from, String content, String clientId,
-                 CompletableFuture<Long> seq) {
+    void publish(Connection sender, String roomName, String from, String content, RecentIds.Claim claim,
+                 String clientId, RecentIds recentIds, CompletableFuture<Long> seq) {
         onRoom(roomName, false, room -> {
-            long messageSeq = room.nextSeq();
+            long messageSeq = room.lastSeq() + 1;
             long ts = now();
+            RoomMessage message = new RoomMessage(roomName, messageSeq, ts, from, content);
+            SentId sent = claim == null ? null : new SentId(from, clientId, ts, messageSeq, false);
+            boolean queued = persister.write(batch -> {
+                batch.roomMessages.add(message);
+                if (sent != null) {
+                    batch.sentIds.add(sent);
+                }
+            }, () -> {
+                if (claim != null) {
+                    recentIds.complete(claim, sent);
+                    sender.send(ServerMessages.ack(alloc, clientId, ts, messageSeq, false));
+                }
+                if (seq != null) {
+                    seq.complete(messageSeq);
+                }
+            }, error -> failed(sender, claim, clientId, recentIds, seq, error,
+                    "the message was delivered to the room but could not be stored"));
+            if (!queued) {
+                failed(sender, claim, clientId, recentIds, seq, new RejectedExecutionException("store queue full"),
+                        "the store is overloaded; the message was not sent");
+                return;
+            }
+            room.assigned(messageSeq);
             ByteBuf frame = ServerMessages.roomMessage(alloc, roomName, from, content, ts, messageSeq);
             boolean senderIsMember = sender != null && room.contains(sender);
-            room.broadcast(frame, senderIsMember ? sender.channel : null);
+            room.broadcast(frame, senderIsMember ? sender.channel : null, messageSeq);
             stats.roomMessages.increment();
             stats.deliveries.add(room.memberCount() - (senderIsMember ? 1 : 0));
-            if (sender != null && clientId != null) {
-                sender.send(ServerMessages.ack(alloc, clientId, ts, messageSeq));
-            }
-            if (seq != null) {
-                seq.complete(messageSeq);
-            }
         }, () -> {
+            if (claim != null) {
+                recentIds.abandon(claim, new IllegalStateException("no such room"));
+            }
             if (seq != null) {
                 seq.complete(0L);
             }
         });
+    }
+
+    private void failed(Connection sender, RecentIds.Claim claim, String clientId, RecentIds recentIds,
+                        CompletableFuture<Long> seq, Throwable error, String message) {
+        if (claim != null) {
+            recentIds.abandon(claim, error);
+        }
+        if (sender != null) {
+            sender.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, message, clientId));
+            stats.errorsSent.increment();
+        }
+        if (seq != null) {
+            seq.completeExceptionally(error);
+        }
+    }
+
+    /**
+     * Sends the requester up to {@code limit} messages of the room with a seq below {@code before}, oldest first,
+     * and whether older ones remain.
+     */
+    void history(Connection requester, String roomName, long before, int limit, String requestId) {
+        boolean queued = persister.read(store -> store.roomMessages(roomName, 0, before, limit + 1),
+                (messages, error) -> {
+                    if (error != null) {
+                        requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,
+                                "history could not be read", requestId));
+                        return;
+                    }
+                    boolean more = messages.size() > limit;
+                    List<RoomMessage> page = more ? messages.subList(1, messages.size()) : messages;
+                    requester.send(ServerMessages.history(alloc, roomName, page, more, requestId));
+                });
+        if (!queued) {
+            requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, "the store is overloaded", requestId));
+        }
     }
 
     /** Sends the sorted users present in the room to the requester. */
@@ -118,22 +289,25 @@ final class RoomRegistry {
             }
             return;
         }
+        onLoop(loop, () -> runOnRoom(roomName, create, task, ifAbsent, loop));
+    }
+
+    private static void onLoop(EventLoop loop, Runnable task) {
         if (loop.inEventLoop()) {
-            runOnRoom(roomName, create, task, ifAbsent, loop);
+            task.run();
         } else {
             try {
-                loop.execute(() -> runOnRoom(roomName, create, task, ifAbsent, loop));
+                loop.execute(task);
             } catch (RejectedExecutionException e) {
-                // The room's loop has stopped: the server is shutting down and its rooms are gone with it.
-                if (ifAbsent != null) {
-                    ifAbsent.run();
-                }
+                // Shutting down: the room's connections are closing with it.
             }
         }
     }
 
     private void runOnRoom(String roomName, boolean create, Consumer<Room> task, Runnable ifAbsent, EventLoop loop) {
-        Room room = create ? rooms.computeIfAbsent(roomName, name -> new Room(name, loop)) : rooms.get(roomName);
+        Room room = create
+                ? rooms.computeIfAbsent(roomName, name -> new Room(name, loop, dormantSeqs.getOrDefault(name, 0L)))
+                : rooms.get(roomName);
         if (room == null) {
             if (ifAbsent != null) {
                 ifAbsent.run();

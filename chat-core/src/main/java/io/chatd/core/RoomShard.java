@@ -16,8 +16,13 @@ import java.util.concurrent.RejectedExecutionException;
 final class RoomShard {
 
     private final LoopFlusher flusher;
-    /** Added to and removed from by the room's owner loop; iterated by this shard's loop (the group is concurrent). */
+    /**
+     * Changed and iterated only on this shard's loop: membership changes are tasks queued behind the deliveries
+     * the room handed over before them, so a member never receives a frame broadcast before it joined.
+     */
     final ChannelGroup channels;
+    /** Members as the room's owner loop counts them (the group lags behind by the queued tasks). */
+    int memberCount;
     /** Whether {@link #flusher} will flush {@link #channels} at the end of the turn; owned by this shard's loop. */
     boolean flushPending;
 
@@ -39,6 +44,30 @@ final class RoomShard {
                 flusher.loop().execute(() -> deliverOnLoop(frame, except));
             } catch (RejectedExecutionException e) { // the loop is shutting down, its channels with it
                 frame.release();
+            }
+        }
+    }
+
+    /** Adds a member, after every frame handed over before; call from the room's loop. */
+    void add(Channel channel) {
+        memberCount++;
+        onLoop(() -> channels.add(channel));
+    }
+
+    /** Removes a member, after every frame handed over before; call from the room's loop. */
+    void remove(Channel channel) {
+        memberCount--;
+        onLoop(() -> channels.remove(channel));
+    }
+
+    private void onLoop(Runnable task) {
+        if (flusher.loop().inEventLoop()) {
+            task.run();
+        } else {
+            try {
+                flusher.loop().execute(task);
+            } catch (RejectedExecutionException e) {
+                // The loop is shutting down, its channels with it.
             }
         }
     }

@@ -1,12 +1,14 @@
 package io.chatd.core;
 
 import com.google.gson.stream.JsonWriter;
+import io.chatd.core.store.RoomMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * Builds every server-to-client frame, as a ready-to-write WebSocket text frame. Gson's {@link JsonWriter}
@@ -44,25 +46,84 @@ final class ServerMessages {
         });
     }
 
-    static ByteBuf privateMessage(ByteBufAllocator alloc, String from, String to, String content, long ts) {
+    /** A private message; {@code seq} is its number in the conversation, {@code stored} marks one kept offline. */
+    static ByteBuf privateMessage(ByteBufAllocator alloc, String from, String to, String content, long ts, long seq,
+                                  boolean stored) {
         return encode(alloc, w -> {
             w.name("type").value("private");
             w.name("from").value(from);
             w.name("to").value(to);
             w.name("content").value(content);
             w.name("ts").value(ts);
+            w.name("seq").value(seq);
+            if (stored) {
+                w.name("stored").value(true);
+            }
         });
     }
 
-    /** An ack; {@code seq} is omitted when negative (private messages have none). */
-    static ByteBuf ack(ByteBufAllocator alloc, String id, long ts, long seq) {
+    /** The {@code ack} of a request that numbers nothing, such as {@code auth}. */
+    static ByteBuf ack(ByteBufAllocator alloc, String id, long ts) {
         return encode(alloc, w -> {
             w.name("type").value("ack");
             w.name("id").value(id);
             w.name("ts").value(ts);
-            if (seq >= 0) {
-                w.name("seq").value(seq);
+        });
+    }
+
+    /** An ack: {@code seq} is the room or conversation seq; {@code stored} only appears when true. */
+    static ByteBuf ack(ByteBufAllocator alloc, String id, long ts, long seq, boolean stored) {
+        return encode(alloc, w -> {
+            w.name("type").value("ack");
+            w.name("id").value(id);
+            w.name("ts").value(ts);
+            w.name("seq").value(seq);
+            if (stored) {
+                w.name("stored").value(true);
             }
+        });
+    }
+
+    /** Starts the replay of a {@code join} with {@code since}: {@code count} {@code msg} frames follow. */
+    static ByteBuf resume(ByteBufAllocator alloc, String room, long since, boolean recovered, int count) {
+        return encode(alloc, w -> {
+            w.name("type").value("resume");
+            w.name("room").value(room);
+            w.name("since").value(since);
+            w.name("recovered").value(recovered);
+            w.name("count").value(count);
+        });
+    }
+
+    /** A page of room history, oldest first; {@code more} when older messages remain. */
+    static ByteBuf history(ByteBufAllocator alloc, String room, List<RoomMessage> messages, boolean more, String id) {
+        return encode(alloc, w -> {
+            w.name("type").value("history");
+            w.name("room").value(room);
+            w.name("messages").beginArray();
+            for (RoomMessage m : messages) {
+                w.beginObject();
+                w.name("from").value(m.from());
+                w.name("content").value(m.content());
+                w.name("ts").value(m.ts());
+                w.name("seq").value(m.seq());
+                w.endObject();
+            }
+            w.endArray();
+            w.name("more").value(more);
+            if (id != null) {
+                w.name("id").value(id);
+            }
+        });
+    }
+
+    /** A read receipt: {@code by} read the conversation with {@code with} up to {@code seq}. */
+    static ByteBuf read(ByteBufAllocator alloc, String by, String with, long seq) {
+        return encode(alloc, w -> {
+            w.name("type").value("read");
+            w.name("by").value(by);
+            w.name("with").value(with);
+            w.name("seq").value(seq);
         });
     }
 

@@ -133,8 +133,10 @@ class ChatProtocolTest {
             alice.sendJson("type", "private", "to", "bob", "content", "psst", "id", "p1");
             JsonObject ack = alice.expect("ack");
             assertEquals("p1", ack.get("id").getAsString());
-            assertFalse(ack.has("seq"));
+            assertEquals(1, ack.get("seq").getAsLong(), "first message of the alice-bob conversation");
+            assertFalse(ack.has("stored"));
             JsonObject msg = bob.expect("private");
+            assertEquals(1, msg.get("seq").getAsLong());
             assertEquals("alice", msg.get("from").getAsString());
             assertEquals("bob", msg.get("to").getAsString());
             assertEquals("psst", msg.get("content").getAsString());
@@ -155,10 +157,11 @@ class ChatProtocolTest {
     }
 
     @Test
-    void privateMessageToAnOfflineUserGetsUserOffline() {
-        try (TestClient alice = connect("alice")) {
+    void privateMessageToAnOfflineUserGetsUserOfflineWhenStorageIsOff() {
+        try (TestServer noStorage = TestServer.start(b -> b.offlineMaxPerUser(0));
+             TestClient alice = TestClient.connect(noStorage.port(), "alice")) {
             alice.sendJson("type", "private", "to", "nobody", "content", "hello?", "id", "p9");
-            JsonObject error = alice.expect("error");
+            JsonObject error = alice.nextOfType("error");
             assertEquals("user_offline", error.get("code").getAsString());
             assertEquals("p9", error.get("id").getAsString());
         }

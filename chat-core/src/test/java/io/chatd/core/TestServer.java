@@ -58,5 +58,6 @@ public final class TestServer implements AutoCloseable {
         // In order, as ChatServer does: connections first, then the loops they live on.
         chat.closeAll().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        chat.close();
     }
 }

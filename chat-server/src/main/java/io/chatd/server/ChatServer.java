@@ -51,9 +51,10 @@ public final class ChatServer {
         }
         // One loop per core: the work is non-blocking, and every extra loop on a core only adds context switches.
         int threads = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
+        // The store opens first: a store that cannot open must fail before anything is bound.
+        Chat chat = Chat.create(config);
         EventLoopGroup group = transport.newGroup(threads);
         try {
-            Chat chat = Chat.create(config);
             Channel serverChannel = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
@@ -68,6 +69,7 @@ public final class ChatServer {
             return server;
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            chat.close();
             throw e;
         }
     }
@@ -106,6 +108,8 @@ public final class ChatServer {
         }
         group.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
         boolean stopped = group.terminationFuture().awaitUninterruptibly(remainingMillis(deadline));
+        // After the loops: nothing can publish any more, so every acked message is already queued for the store.
+        chat.close();
         log.info("shutdown {}", closed && stopped ? "complete" : "timed out");
         return closed && stopped;
     }

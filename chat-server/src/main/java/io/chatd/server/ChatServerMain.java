@@ -2,13 +2,18 @@ package io.chatd.server;
 
 import io.chatd.core.ChatConfig;
 import io.chatd.core.OriginPolicy;
+import io.chatd.core.store.MemoryMessageStore;
+import io.chatd.core.store.MessageStore;
+import io.chatd.core.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -22,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "chat-server", mixinStandardHelpOptions = true, versionProvider = ChatServerMain.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        description = "WebSocket chat daemon: rooms, private messages and a built-in web client.",
+        description = "WebSocket chat daemon: rooms, private messages, history and a built-in web client.",
         footer = {"", "Durations take a unit: 500ms, 25s, 2m. Sizes take an optional unit: 65536, 64KiB, 1MiB.",
                 "Connect with ws://HOST:PORT/ws?user=NAME (--auth none) or with a token (--auth jwt); "
                         + "see docs/protocol.md and docs/security.md."})
@@ -89,6 +94,34 @@ public final class ChatServerMain implements Callable<Integer> {
             description = "Event loop threads; 0 means one per available core (default: ${DEFAULT-VALUE}).")
     int ioThreads;
 
+    // ---- storage (issue 5) ----
+
+    @Option(names = "--store", defaultValue = "sqlite:./data/chat.db", paramLabel = "STORE",
+            description = "Where history and offline messages live: sqlite:PATH (durable; created if missing) or "
+                    + "memory (lost on restart) (default: ${DEFAULT-VALUE}).")
+    String store;
+
+    @Option(names = "--history-size", defaultValue = "1000",
+            description = "Messages kept per room, and the most a resume replays (default: ${DEFAULT-VALUE}).")
+    int historySize;
+
+    @Option(names = "--history-ttl", defaultValue = "24h", converter = Converters.DurationConverter.class,
+            description = "Age after which room messages leave the history (default: ${DEFAULT-VALUE}).")
+    Duration historyTtl;
+
+    @Option(names = "--offline-max", defaultValue = "1000",
+            description = "Private messages kept per offline user, oldest dropped first; 0 refuses them with "
+                    + "user_offline (default: ${DEFAULT-VALUE}).")
+    int offlineMax;
+
+    @Option(names = "--offline-ttl", defaultValue = "168h", converter = Converters.DurationConverter.class,
+            description = "Age after which undelivered private messages are dropped (default: ${DEFAULT-VALUE}).")
+    Duration offlineTtl;
+
+    @Option(names = "--dedup-window", defaultValue = "10m", converter = Converters.DurationConverter.class,
+            description = "How long a resent message id returns the original ack (default: ${DEFAULT-VALUE}).")
+    Duration dedupWindow;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Converters.DurationConverter.class,
             description = "Longest time to close connections on SIGTERM/SIGINT before exiting (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
@@ -132,6 +165,9 @@ public final class ChatServerMain implements Callable<Integer> {
         ChatServer server;
         try {
             server = ChatServer.start(config, host, port, ioThreads, tls);
+        } catch (StoreException e) {
+            log.error("could not start: {}", e.getMessage()); // already one line for the operator
+            return 1;
         } catch (Exception e) {
             log.error("could not start: {}", e.toString());
             return 1;
@@ -173,10 +209,28 @@ public final class ChatServerMain implements Callable<Integer> {
                     .flushInterval(flushInterval)
                     .originPolicy(allowedOrigins.isEmpty() ? OriginPolicy.sameHost() : OriginPolicy.of(allowedOrigins))
                     .serveWebClient(!noWebClient)
+                    .store(storeFactory(store))
+                    .historySize(historySize)
+                    .historyTtl(historyTtl)
+                    .offlineMaxPerUser(offlineMax)
+                    .offlineTtl(offlineTtl)
+                    .dedupWindow(dedupWindow)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /** {@code memory} or {@code sqlite:PATH}; anything else is a usage error. */
+    static Supplier<MessageStore> storeFactory(String spec) {
+        if (spec.equals("memory")) {
+            return MemoryMessageStore::new;
+        }
+        if (spec.startsWith("sqlite:") && spec.length() > "sqlite:".length()) {
+            Path path = Path.of(spec.substring("sqlite:".length()));
+            return () -> new SqliteMessageStore(path);
+        }
+        throw new IllegalArgumentException("--store must be memory or sqlite:PATH, not '" + spec + "'");
     }
 
     /** Reads the version Maven wrote into the jar. */

@@ -161,6 +161,20 @@ final class Browser {
     }
 
     /** Opens another tab, then closes the chat's: the browser keeps running, only the page goes away. */
+    /** Clicks the page element with this id, e.g. {@code connect} or {@code disconnect}. */
+    void click(String id) {
+        driver.findElement(By.id(id)).click();
+    }
+
+    /** The {@code .content} text of every element matching {@code selector}, in page order. */
+    List<String> contents(String selector) {
+        List<String> texts = new ArrayList<>();
+        for (WebElement element : driver.findElements(By.cssSelector(selector))) {
+            texts.add(element.findElement(By.cssSelector(".content")).getText());
+        }
+        return texts;
+    }
+
     void closeChatTab() {
         String chat = driver.getWindowHandle();
         driver.switchTo().newWindow(WindowType.TAB);

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatd.core.ChatConfig;
+import io.chatd.core.store.MemoryMessageStore;
+import io.chatd.core.store.MessageStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -35,7 +38,8 @@ class ChatServerMainTest {
                 "--io-threads", "--shutdown-grace", "--auth", "--jwt-secret-file", "--jwt-public-key", "--jwt-jwks",
                 "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key", "--rate-limit",
                 "--rate-burst", "--max-connections", "--max-connections-per-ip", "--max-rooms-per-connection",
-                "--max-room-members", "--trust-proxy"}) {
+                "--max-room-members", "--trust-proxy", "--store", "--history-size", "--history-ttl", "--offline-max",
+                "--offline-ttl", "--dedup-window"}) {
             assertTrue(help.out().contains(flag), flag);
         }
     }
@@ -56,7 +60,9 @@ class ChatServerMainTest {
                 {"--jwt-secret-file", "pom.xml"}, {"--auth", "jwt", "--jwt-secret-file", "/nonexistent"},
                 {"--auth", "jwt", "--jwt-public-key", "pom.xml"}, {"--tls-cert", "pom.xml"},
                 {"--tls-cert", "pom.xml", "--tls-key", "pom.xml"}, {"--rate-limit", "-1"},
-                {"--max-connections", "-1"}, {"--trust-proxy", "proxy.example.com"}, {"--trust-proxy", "10.0.0.0/33"}}) {
+                {"--max-connections", "-1"}, {"--trust-proxy", "proxy.example.com"}, {"--trust-proxy", "10.0.0.0/33"},
+                {"--store", "postgres://x"}, {"--store", "sqlite:"}, {"--history-size", "0"}, {"--offline-max", "-1"},
+                {"--dedup-window", "0s"}}) {
             Run bad = run(args);
             assertEquals(2, bad.exitCode(), String.join(" ", args));
             assertTrue(bad.err().contains("Usage:"), bad.err());
@@ -127,5 +133,25 @@ class ChatServerMainTest {
                 io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET,
                 "/ws?token=" + io.chatd.core.Tokens.hs256(io.chatd.core.Tokens.claims("alice", Duration.ofMinutes(1))));
         assertEquals("alice", resolver.resolve(request).user(), "the trailing newline is not part of the secret");
+    }
+
+    @Test
+    void storeFlagsBecomeChatConfig() {
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--store", "memory", "--history-size", "50", "--history-ttl", "2h",
+                "--offline-max", "0", "--offline-ttl", "30m", "--dedup-window", "1m");
+        ChatConfig config = main.toChatConfig();
+        assertTrue(config.store().get() instanceof MemoryMessageStore);
+        assertEquals(50, config.historySize());
+        assertEquals(Duration.ofHours(2), config.historyTtl());
+        assertEquals(0, config.offlineMaxPerUser());
+        assertEquals(Duration.ofMinutes(30), config.offlineTtl());
+        assertEquals(Duration.ofMinutes(1), config.dedupWindow());
+
+        ChatServerMain defaults = new ChatServerMain();
+        new CommandLine(defaults).parseArgs();
+        MessageStore store = defaults.toChatConfig().store().get();
+        assertTrue(store instanceof SqliteMessageStore);
+        assertEquals(Path.of("./data/chat.db"), ((SqliteMessageStore) store).path());
     }
 }

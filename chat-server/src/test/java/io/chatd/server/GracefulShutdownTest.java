@@ -44,7 +44,7 @@ class GracefulShutdownTest {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
                 ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace", "5s",
-                "--no-web-client")
+                "--store", "memory", "--no-web-client")
                 .redirectErrorStream(true).start();
         try {
             int port = awaitListeningPort(process);

@@ -57,7 +57,7 @@ class WebClientBrowserTest {
     @BeforeEach
     void startServerAndLogIn() throws Exception {
         ChatServerMain main = new ChatServerMain();
-        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0");
+        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory");
         ChatConfig config = main.toChatConfig();
         assertTrue(config.serveWebClient(), "the daemon serves the web client by default");
         server = ChatServer.start(config, "127.0.0.1", 0, 2);
@@ -157,6 +157,24 @@ class WebClientBrowserTest {
         alice.await("bob gone from the people list", d -> !present(d, By.cssSelector("#users li[data-user='bob']")));
         alice.await("alice still connected", d -> "open".equals(
                 d.findElement(By.id("status")).getDomAttribute("data-state")));
+    }
+
+    @Test
+    void aReconnectingTabCatchesUpOnWhatItMissedOnceAndInOrder() {
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        alice.sendToRoom("before");
+        bob.await("alice's first message", d -> message(d, "#log li.msg", "alice", "before"));
+        bob.click("disconnect");
+        alice.await("bob's leave notice", d -> notice(d, "leave", "bob"));
+        alice.sendToRoom("missed one");
+        alice.sendToRoom("missed two");
+        alice.await("both acked", d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "missed two"));
+
+        bob.click("connect"); // resumes the room with since = the last seq seen
+        bob.await("the missed messages", d -> message(d, "#log li.msg", "alice", "missed two"));
+        alice.sendToRoom("live again");
+        bob.await("live traffic after the replay", d -> message(d, "#log li.msg", "alice", "live again"));
+        assertEquals(List.of("before", "missed one", "missed two", "live again"), bob.contents("#log li.msg"));
     }
 
     // ---- page queries ---------------------------------------------------------------------------------------

@@ -66,7 +66,12 @@
    * replaceChildren and nothing is ever re-rendered from strings.
    */
   function newRoom(name) {
-    return { name, joined: false, users: new Set(), entries: [], unread: 0, li: null };
+    // lastSeq / seqs: what this room's log holds, so a reconnect resumes from lastSeq and a message that arrives
+    // twice (replay and live) is shown once, at its place in seq order.
+    return {
+      name, joined: false, users: new Set(), entries: [], unread: 0, li: null,
+      everJoined: false, lastSeq: 0, seqs: new Set(),
+    };
   }
 
   const direct = { name: null, entries: [], unread: 0 };
@@ -176,20 +181,48 @@
   }
 
   /**
-   * Moves a node to the end of its view. Used on ack: the server writes every message with a lower seq to us
-   * before our ack, so "end of the list at ack time" is exactly the message's place in seq order.
+   * Places a room message by its seq: at the end, unless later messages are already shown (a replay after a
+   * reconnect can arrive after live messages, and others' messages can overtake our ack), in which case it goes
+   * before them. Notices stop the search, so a message never jumps above a join or leave shown before it.
    */
-  function moveToEnd(view, node) {
-    const index = view.entries.indexOf(node);
-    if (index < 0) return;
-    view.entries.splice(index, 1);
-    view.entries.push(node);
-    if (isVisible(view)) {
-      const list = containerOf(view);
-      const follow = nearBottom(list);
-      list.append(node);
-      if (follow) list.scrollTop = list.scrollHeight;
+  function placeBySeq(room, node, seq) {
+    let index = room.entries.length;
+    while (index > 0) {
+      const prev = room.entries[index - 1];
+      // Our own unconfirmed messages get their place when acked: pass over them.
+      if (!prev.classList.contains("pending")) {
+        const before = Number(prev.dataset.seq);
+        if (!Number.isFinite(before) || before < seq) break;
+      }
+      index--;
     }
+    if (index === room.entries.length) {
+      appendEntry(room, node);
+      return;
+    }
+    const next = room.entries[index];
+    room.entries.splice(index, 0, node);
+    if (isVisible(room)) {
+      containerOf(room).insertBefore(node, next);
+    } else {
+      room.unread++;
+      renderRooms();
+    }
+  }
+
+  /** Records a room message's seq; false when it is already shown (a duplicate). */
+  function noteSeq(room, seq) {
+    if (!Number.isFinite(seq)) return true;
+    if (room.seqs.has(seq)) return false;
+    room.seqs.add(seq);
+    if (seq > room.lastSeq) room.lastSeq = seq;
+    return true;
+  }
+
+  function removeEntry(view, node) {
+    const index = view.entries.indexOf(node);
+    if (index >= 0) view.entries.splice(index, 1);
+    node.remove();
   }
 
   // ---- rendering --------------------------------------------------------------------------------------------
@@ -480,6 +513,7 @@
       case "leave": onLeaveNotice(frame); break;
       case "who": onWho(frame); break;
       case "error": onError(frame); break;
+      case "resume": onResume(frame); break;
       case "pong": break; // we never need the answer; protocol-level pings keep the connection alive
       default: break;     // newer server, older client: ignore unknown frames
     }
@@ -489,10 +523,17 @@
     state.me = str(frame.user) || state.name;
     setStatus("open", "connected as " + state.me);
     const initial = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r === "string") : [];
-    for (const name of initial) ensureRoom(name).joined = true;
-    // Re-join what we had before the reconnect (and rooms asked for while offline).
+    for (const name of initial) {
+      const room = ensureRoom(name);
+      room.joined = true;
+      // The server joined us already; `since` still fetches what we missed there while away.
+      if (room.everJoined) send({ type: "join", room: name, since: room.lastSeq });
+    }
+    // Re-join what we had before the reconnect (and rooms asked for while offline), resuming after the last
+    // message we saw: the server replays the gap, then continues live.
     for (const room of state.rooms.values()) {
-      if (!room.joined) send({ type: "join", room: room.name });
+      if (room.joined) continue;
+      send(room.everJoined ? { type: "join", room: room.name, since: room.lastSeq } : { type: "join", room: room.name });
     }
     if (!state.active || !state.rooms.has(state.active)) {
       const first = state.rooms.keys().next();
@@ -506,10 +547,22 @@
     // Messages still in flight for a room we just left must not resurrect it.
     const room = state.rooms.get(str(frame.room));
     if (!room) return;
+    if (!noteSeq(room, frame.seq)) return;
     const from = str(frame.from);
-    appendEntry(room, messageNode({
-      from, content: str(frame.content), ts: frame.ts, seq: frame.seq, mine: from === state.me,
-    }));
+    const node = messageNode({ from, content: str(frame.content), ts: frame.ts, seq: frame.seq, mine: from === state.me });
+    if (Number.isFinite(frame.seq)) placeBySeq(room, node, frame.seq);
+    else appendEntry(room, node);
+  }
+
+  /** Start of a replay after `join` with `since`; when history could not reach back, the log starts over. */
+  function onResume(frame) {
+    const room = state.rooms.get(str(frame.room));
+    if (!room || frame.recovered !== false) return;
+    for (const node of room.entries.slice()) {
+      if (node.classList.contains("msg") && !node.classList.contains("pending")) removeEntry(room, node);
+    }
+    room.seqs.clear();
+    appendEntry(room, noticeNode("system", null, "some messages from while you were away are no longer available"));
   }
 
   function onPrivate(frame) {
@@ -533,8 +586,12 @@
     }
     entry.node.classList.remove("pending");
     setTime(entry.node.querySelector(".ts"), frame.ts);
-    if (Number.isFinite(frame.seq)) entry.node.dataset.seq = String(frame.seq);
-    moveToEnd(entry.view, entry.node);
+    if (entry.view === direct || !Number.isFinite(frame.seq)) return;
+    // A room message takes its place in seq order (others' messages may have overtaken the ack).
+    removeEntry(entry.view, entry.node);
+    if (!noteSeq(entry.view, frame.seq)) return; // already shown through a replay
+    entry.node.dataset.seq = String(frame.seq);
+    placeBySeq(entry.view, entry.node, frame.seq);
   }
 
   function onJoinNotice(frame) {
@@ -549,6 +606,7 @@
         room = ensureRoom(name); // the server says we are in it; believe it
       }
       room.joined = true;
+      room.everJoined = true;
       room.users.add(user);
       appendEntry(room, noticeNode("join", user, "joined", frame.ts));
       requestWho(name, 0);

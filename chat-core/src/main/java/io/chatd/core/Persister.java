@@ -1,0 +1,209 @@
+package io.chatd.core;
+
+import io.chatd.core.store.MessageStore;
+import io.chatd.core.store.Retention;
+import io.chatd.core.store.StoreState;
+import io.chatd.core.store.WriteBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that talks to the {@link MessageStore}, so that no event loop ever waits for a disk. Writes
+ * queue up and are committed in batches (group commit): whatever arrived while the previous commit ran goes
+ * into the next transaction, so a busier server makes fewer, larger commits. Reads run in queue order after
+ * the writes queued before them are committed, which is what makes a resume see every message numbered
+ * before it was asked for.
+ *
+ * <p>Callbacks run on this thread after the commit; they must be short and only hand work to event loops.
+ */
+final class Persister implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Persister.class);
+
+    /** Operations waiting for the store; past this, new writes are refused rather than queued without bound. */
+    static final int MAX_QUEUED = 100_000;
+    /** Most operations taken into one turn (one commit, unless reads split it). */
+    private static final int MAX_BATCH = 4096;
+    private static final long PRUNE_EVERY_MILLIS = 60_000;
+    /**
+     * How long the store thread waits after the first operation of a batch for others to join it. On a busy
+     * server with few cores, each wake-up and commit of the store thread takes the CPU from an event loop: with
+     * 2 ms, batches form instead of one commit per message, which lowered delivery latency in the fanout
+     * benchmark (docs/benchmarks.md), for 2 ms more before an ack.
+     */
+    private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    /** A read against the store, run on the store thread. */
+    interface Read<T> {
+        T run(MessageStore store);
+    }
+
+    private static final class Op {
+        final Consumer<WriteBatch> fill;
+        final Runnable committed;
+        final Consumer<Throwable> failed;
+        final Runnable read;
+
+        Op(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed, Runnable read) {
+            this.fill = fill;
+            this.committed = committed;
+            this.failed = failed;
+            this.read = read;
+        }
+    }
+
+    private static final Op STOP = new Op(null, null, null, null);
+
+    private final MessageStore store;
+    private final BlockingQueue<Op> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
+    private final WriteBatch batch = new WriteBatch();
+    private final List<Op> batchOps = new ArrayList<>();
+    private final Thread thread;
+    private final StoreState initialState;
+    private long nextPrune;
+
+    /** Opens the store on the calling thread, then starts the store thread. */
+    Persister(MessageStore store, Retention retention, String name) {
+        this.store = store;
+        this.initialState = store.open(retention);
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    StoreState initialState() {
+        return initialState;
+    }
+
+    /**
+     * Queues a write: {@code fill} adds to the batch (on the store thread), {@code committed} runs once it is
+     * durable, {@code failed} if the commit failed. Returns false, running nothing, when the queue is full.
+     */
+    boolean write(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed) {
+        return queue.offer(new Op(fill, committed, failed, null));
+    }
+
+    /** Runs {@code read} after every write queued before it is committed; {@code done} gets its result or error. */
+    <T> boolean read(Read<T> read, BiConsumer<T, Throwable> done) {
+        return queue.offer(new Op(null, null, null, () -> {
+            T result;
+            try {
+                result = read.run(store);
+            } catch (RuntimeException e) {
+                log.warn("store read failed: {}", e.toString());
+                done.accept(null, e);
+                return;
+            }
+            done.accept(result, null);
+        }));
+    }
+
+    private void run() {
+        List<Op> ops = new ArrayList<>();
+        nextPrune = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;
+        boolean stopping = false;
+        while (!stopping || !queue.isEmpty()) {
+            try {
+                Op first = queue.poll(1, TimeUnit.SECONDS);
+                if (first != null) {
+                    if (queue.size() < MAX_BATCH / 2) {
+                        LockSupport.parkNanos(LINGER_NANOS); // let the batch grow: see LINGER_NANOS
+                    }
+                    ops.add(first);
+                    queue.drainTo(ops, MAX_BATCH - 1);
+                }
+            } catch (InterruptedException e) {
+                stopping = true;
+            }
+            for (Op op : ops) {
+                if (op == STOP) {
+                    stopping = true;
+                } else if (op.read != null) {
+                    commit(); // the read must see every write queued before it
+                    safely(op.read);
+                } else {
+                    try {
+                        op.fill.accept(batch);
+                        batchOps.add(op);
+                    } catch (RuntimeException e) {
+                        log.warn("could not add a write to the batch", e);
+                    }
+                }
+            }
+            ops.clear();
+            commit();
+            long now = System.currentTimeMillis();
+            if (now >= nextPrune) {
+                nextPrune = now + PRUNE_EVERY_MILLIS;
+                try {
+                    store.prune(now);
+                } catch (RuntimeException e) {
+                    log.warn("store prune failed: {}", e.toString());
+                }
+            }
+        }
+        try {
+            store.close();
+        } catch (RuntimeException e) {
+            log.warn("store close failed: {}", e.toString());
+        }
+    }
+
+    private void commit() {
+        if (batchOps.isEmpty()) {
+            return;
+        }
+        Throwable failure = null;
+        try {
+            store.write(batch);
+        } catch (RuntimeException e) {
+            failure = e;
+            log.warn("store write of {} operations failed: {}", batchOps.size(), e.toString());
+        }
+        batch.clear();
+        for (Op op : batchOps) {
+            if (failure == null) {
+                if (op.committed != null) {
+                    safely(op.committed);
+                }
+            } else if (op.failed != null) {
+                Throwable cause = failure;
+                safely(() -> op.failed.accept(cause));
+            }
+        }
+        batchOps.clear();
+    }
+
+    private static void safely(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException e) {
+            log.warn("store callback failed", e);
+        }
+    }
+
+    /** Commits everything queued, closes the store and stops the thread; waits up to {@code millis}. */
+    void close(long millis) {
+        try {
+            if (!queue.offer(STOP, millis, TimeUnit.MILLISECONDS)) {
+                thread.interrupt();
+            }
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(10_000);
+    }
+}

@@ -1,0 +1,430 @@
+package io.chatd.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.chatd.core.store.MemoryMessageStore;
+import io.chatd.core.store.MessageStore;
+import io.chatd.core.store.PrivateMessage;
+import io.chatd.core.store.Retention;
+import io.chatd.core.store.RoomMessage;
+import io.chatd.core.store.StoreException;
+import io.chatd.core.store.StoreState;
+import io.chatd.core.store.WriteBatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** History, resume, offline private messages, idempotent sends and receipts, over real sockets (memory store). */
+@Timeout(60)
+class StoreProtocolTest {
+
+    private static final Duration QUIET = Duration.ofMillis(300);
+
+    private static TestClient connect(TestServer server, String user) {
+        TestClient client = TestClient.connect(server.port(), user);
+        client.expect("welcome");
+        return client;
+    }
+
+    private static TestClient joined(TestServer server, String user, String room) {
+        TestClient client = connect(server, user);
+        client.sendJson("type", "join", "room", room);
+        client.nextOfType("join");
+        return client;
+    }
+
+    private static long publish(TestClient client, String room, String content, String id) {
+        client.sendJson("type", "msg", "room", room, "content", content, "id", id);
+        JsonObject ack = client.nextOfType("ack");
+        assertEquals(id, ack.get("id").getAsString());
+        return ack.get("seq").getAsLong();
+    }
+
+    @Test
+    void resumeDuringConcurrentPublishingHasNoGapNoDuplicateAndKeepsOrder() throws Exception {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").historySize(100_000), 3)) {
+            int publishers = 3;
+            List<TestClient> senders = new ArrayList<>();
+            for (int i = 0; i < publishers; i++) {
+                senders.add(joined(server, "pub" + i, "busy"));
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong highestAcked = new AtomicLong();
+            CountDownLatch done = new CountDownLatch(publishers);
+            for (int i = 0; i < publishers; i++) {
+                TestClient sender = senders.get(i);
+                int n = i;
+                Thread t = new Thread(() -> {
+                    try {
+                        for (int k = 0; !stop.get(); k++) {
+                            // No id, hence no ack: the final send below tells the highest seq.
+                            sender.sendJson("type", "msg", "room", "busy", "content", "p" + n + "-" + k);
+                            Thread.sleep(1); // about 1000 messages/s each: the history must cover an absence
+
+                        }
+                        highestAcked.accumulateAndGet(publish(sender, "busy", "last", "end" + n), Math::max);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        done.countDown();
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+            }
+            List<Long> seen = new ArrayList<>();
+            TestClient reader = joined(server, "reader", "busy");
+            for (int round = 0; round < 4; round++) {
+                // Read for a while, drop the connection, stay away while others publish, then resume.
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(150);
+                while (System.nanoTime() < until) {
+                    JsonObject f = reader.poll(Duration.ofMillis(20));
+                    if (f != null && "msg".equals(f.get("type").getAsString())) {
+                        seen.add(f.get("seq").getAsLong());
+                    }
+                }
+                reader.close();
+                Thread.sleep(100);
+                reader = connect(server, "reader");
+                long since = seen.isEmpty() ? 0 : seen.get(seen.size() - 1);
+                reader.send("{\"type\":\"join\",\"room\":\"busy\",\"since\":" + since + "}");
+                reader.expect("join");
+                JsonObject resume = reader.expect("resume");
+                assertTrue(resume.get("recovered").getAsBoolean(), resume::toString);
+                assertEquals(since, resume.get("since").getAsLong());
+            }
+            stop.set(true);
+            assertTrue(done.await(20, TimeUnit.SECONDS));
+            long last = highestAcked.get();
+            while (seen.isEmpty() || seen.get(seen.size() - 1) < last) {
+                JsonObject f = reader.next();
+                if ("msg".equals(f.get("type").getAsString())) {
+                    seen.add(f.get("seq").getAsLong());
+                }
+            }
+            assertTrue(seen.size() > 100, "enough traffic to make the test mean something: " + seen.size());
+            for (int i = 0; i < seen.size(); i++) {
+                assertEquals(seen.get(0) + i, seen.get(i), "gap or duplicate at index " + i);
+            }
+            reader.close();
+            senders.forEach(TestClient::close);
+        }
+    }
+
+    @Test
+    void resumePastTheRetainedHistoryReportsRecoveredFalseAndSendsWhatRemains() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").historySize(5));
+             TestClient alice = joined(server, "alice", "r")) {
+            for (int i = 1; i <= 20; i++) {
+                publish(alice, "r", "m" + i, "c" + i);
+            }
+            try (TestClient bob = connect(server, "bob")) {
+                bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":2}");
+                bob.expect("join");
+                JsonObject resume = bob.expect("resume");
+                assertFalse(resume.get("recovered").getAsBoolean());
+                assertEquals(5, resume.get("count").getAsInt());
+                for (int seq = 16; seq <= 20; seq++) {
+                    JsonObject msg = bob.expect("msg");
+                    assertEquals(seq, msg.get("seq").getAsLong());
+                    assertEquals("m" + seq, msg.get("content").getAsString());
+                }
+                // Caught up: live messages follow.
+                publish(alice, "r", "live", "c21");
+                assertEquals(21, bob.expect("msg").get("seq").getAsLong());
+            }
+            try (TestClient carol = connect(server, "carol")) {
+                carol.send("{\"type\":\"join\",\"room\":\"r\",\"since\":18}");
+                carol.expect("join");
+                JsonObject resume = carol.expect("resume");
+                assertTrue(resume.get("recovered").getAsBoolean());
+                assertEquals(3, resume.get("count").getAsInt());
+                assertEquals(19, carol.expect("msg").get("seq").getAsLong());
+            }
+        }
+    }
+
+    @Test
+    void sinceOnTheDefaultRoomReplaysWhatCameBeforeTheJoinWithoutDuplicates() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("lobby"));
+             TestClient alice = TestClient.connect(server.port(), "alice")) {
+            alice.expect("welcome");
+            alice.expect("join");
+            for (int i = 1; i <= 10; i++) {
+                publish(alice, "lobby", "m" + i, "c" + i);
+            }
+            try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                bob.expect("welcome");
+                bob.expect("join"); // joined live at seq 10
+                publish(alice, "lobby", "m11", "c11");
+                assertEquals(11, bob.expect("msg").get("seq").getAsLong());
+                bob.send("{\"type\":\"join\",\"room\":\"lobby\",\"since\":4}");
+                bob.expect("join");
+                JsonObject resume = bob.expect("resume");
+                assertTrue(resume.get("recovered").getAsBoolean());
+                assertEquals(6, resume.get("count").getAsInt());
+                for (int seq = 5; seq <= 10; seq++) {
+                    assertEquals(seq, bob.expect("msg").get("seq").getAsLong());
+                }
+                publish(alice, "lobby", "m12", "c12");
+                assertEquals(12, bob.expect("msg").get("seq").getAsLong());
+                bob.expectNothing(QUIET);
+            }
+        }
+    }
+
+    @Test
+    void roomSeqContinuesAfterTheRoomEmptied() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""))) {
+            try (TestClient alice = joined(server, "alice", "r")) {
+                assertEquals(1, publish(alice, "r", "one", "a"));
+            }
+            try (TestClient alice = joined(server, "alice", "r")) {
+                assertEquals(2, publish(alice, "r", "two", "b"));
+            }
+        }
+    }
+
+    @Test
+    void privateMessagesToAnOfflineUserAreStoredAndDeliveredInOrderOnConnect() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = connect(server, "alice")) {
+            for (int i = 1; i <= 5; i++) {
+                alice.sendJson("type", "private", "to", "bob", "content", "note " + i, "id", "p" + i);
+                JsonObject ack = alice.expect("ack");
+                assertTrue(ack.get("stored").getAsBoolean(), ack::toString);
+                assertEquals(i, ack.get("seq").getAsLong());
+            }
+            try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                bob.expect("welcome");
+                for (int i = 1; i <= 5; i++) {
+                    JsonObject m = bob.expect("private");
+                    assertEquals("note " + i, m.get("content").getAsString());
+                    assertEquals(i, m.get("seq").getAsLong());
+                    assertEquals("alice", m.get("from").getAsString());
+                    assertTrue(m.get("stored").getAsBoolean());
+                }
+                bob.expectNothing(QUIET);
+                // Online now: the next one is live, not stored.
+                alice.sendJson("type", "private", "to", "bob", "content", "live", "id", "p6");
+                assertFalse(alice.expect("ack").has("stored"));
+                JsonObject live = bob.expect("private");
+                assertEquals(6, live.get("seq").getAsLong());
+                assertFalse(live.has("stored"));
+            }
+            try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                bob.expect("welcome");
+                bob.expectNothing(QUIET); // delivered messages are not delivered again
+            }
+        }
+    }
+
+    @Test
+    void offlineMessagesOverTheCapPushOutTheOldest() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").offlineMaxPerUser(3));
+             TestClient alice = connect(server, "alice")) {
+            for (int i = 1; i <= 5; i++) {
+                alice.sendJson("type", "private", "to", "bob", "content", "n" + i, "id", "p" + i);
+                alice.expect("ack");
+            }
+            try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                bob.expect("welcome");
+                for (int i = 3; i <= 5; i++) {
+                    assertEquals("n" + i, bob.expect("private").get("content").getAsString());
+                }
+                bob.expectNothing(QUIET);
+            }
+        }
+    }
+
+    @Test
+    void aResentMessageReturnsTheOriginalAckAndIsDeliveredOnce() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r")) {
+            alice.drain(QUIET);
+            alice.sendJson("type", "msg", "room", "r", "content", "once", "id", "same");
+            JsonObject first = alice.expect("ack");
+            alice.sendJson("type", "msg", "room", "r", "content", "once", "id", "same");
+            JsonObject second = alice.expect("ack");
+            assertEquals(first, second);
+            assertEquals("once", bob.expect("msg").get("content").getAsString());
+            bob.expectNothing(QUIET);
+
+            // The id is the user's, not the connection's: another connection resending it gets the same ack.
+            try (TestClient alice2 = connect(server, "alice")) {
+                alice2.sendJson("type", "private", "to", "bob", "content", "dm", "id", "same");
+                assertEquals(first, alice2.expect("ack"));
+            }
+            alice.sendJson("type", "private", "to", "bob", "content", "dm", "id", "d1");
+            JsonObject privateAck = alice.expect("ack");
+            alice.sendJson("type", "private", "to", "bob", "content", "dm", "id", "d1");
+            assertEquals(privateAck, alice.expect("ack"));
+            assertEquals("dm", bob.expect("private").get("content").getAsString());
+            bob.expectNothing(QUIET);
+        }
+    }
+
+    @Test
+    void readReceiptReachesTheOtherSideAndTheReadersOtherConnections() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = connect(server, "alice"); TestClient bob = connect(server, "bob");
+             TestClient bob2 = connect(server, "bob")) {
+            alice.sendJson("type", "private", "to", "bob", "content", "one", "id", "1");
+            alice.expect("ack");
+            alice.sendJson("type", "private", "to", "bob", "content", "two", "id", "2");
+            assertEquals(2, alice.expect("ack").get("seq").getAsLong());
+            bob.drain(QUIET);
+            bob2.drain(QUIET);
+            bob.send("{\"type\":\"read\",\"with\":\"alice\",\"seq\":2}");
+            JsonObject receipt = alice.expect("read");
+            assertEquals("bob", receipt.get("by").getAsString());
+            assertEquals("alice", receipt.get("with").getAsString());
+            assertEquals(2, receipt.get("seq").getAsLong());
+            assertEquals(receipt, bob2.expect("read"));
+            bob.expectNothing(QUIET);
+
+            bob.send("{\"type\":\"read\",\"with\":\"alice\",\"seq\":3,\"id\":\"r3\"}");
+            JsonObject error = bob.expect("error");
+            assertEquals("invalid", error.get("code").getAsString());
+            assertEquals("r3", error.get("id").getAsString());
+            alice.expectNothing(QUIET);
+        }
+    }
+
+    @Test
+    void historyPagesBackwardsAndCapsTheLimit() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r")) {
+            for (int i = 1; i <= 130; i++) {
+                alice.sendJson("type", "msg", "room", "r", "content", "m" + i);
+            }
+            publish(alice, "r", "m131", "last");
+            alice.send("{\"type\":\"history\",\"room\":\"r\",\"limit\":10,\"id\":\"h1\"}");
+            JsonObject page = alice.expect("history");
+            assertEquals("h1", page.get("id").getAsString());
+            assertSeqs(page, 122, 131);
+            assertTrue(page.get("more").getAsBoolean());
+            alice.send("{\"type\":\"history\",\"room\":\"r\",\"before\":122,\"limit\":10}");
+            assertSeqs(alice.expect("history"), 112, 121);
+            alice.send("{\"type\":\"history\",\"room\":\"r\",\"before\":112,\"limit\":100000}");
+            JsonObject capped = alice.expect("history");
+            assertSeqs(capped, 12, 111);
+            assertTrue(capped.get("more").getAsBoolean());
+            alice.send("{\"type\":\"history\",\"room\":\"r\",\"before\":12}");
+            JsonObject first = alice.expect("history");
+            assertSeqs(first, 1, 11);
+            assertFalse(first.get("more").getAsBoolean());
+            assertEquals("m1", first.getAsJsonArray("messages").get(0).getAsJsonObject().get("content").getAsString());
+            assertEquals("alice", first.getAsJsonArray("messages").get(0).getAsJsonObject().get("from").getAsString());
+        }
+    }
+
+    @Test
+    void badStoreRequestsGetErrorsAndTheConnectionKeepsWorking() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r")) {
+            String[] bad = {
+                "{\"type\":\"join\",\"room\":\"r\",\"since\":-1,\"id\":\"x\"}",
+                "{\"type\":\"join\",\"room\":\"r\",\"since\":\"5\",\"id\":\"x\"}",
+                "{\"type\":\"join\",\"room\":\"r\",\"since\":1.5,\"id\":\"x\"}",
+                "{\"type\":\"join\",\"room\":\"r\",\"since\":1e400,\"id\":\"x\"}",
+                "{\"type\":\"join\",\"room\":\"r\",\"sinse\":3,\"id\":\"x\"}",
+                "{\"type\":\"history\",\"room\":\"r\",\"limit\":0,\"id\":\"x\"}",
+                "{\"type\":\"history\",\"room\":\"r\",\"before\":0,\"id\":\"x\"}",
+                "{\"type\":\"history\",\"room\":\"r\",\"before\":[],\"id\":\"x\"}",
+                "{\"type\":\"history\",\"room\":\"r\",\"limit\":null,\"extra\":1,\"id\":\"x\"}",
+                "{\"type\":\"read\",\"with\":\"bob\",\"id\":\"x\"}",
+                "{\"type\":\"read\",\"with\":\"bob\",\"seq\":0,\"id\":\"x\"}",
+                "{\"type\":\"msg\",\"room\":\"r\",\"content\":\"hi\",\"colour\":\"red\",\"id\":\"x\"}",
+            };
+            for (String frame : bad) {
+                alice.send(frame);
+                JsonObject error = alice.expect("error");
+                assertEquals("invalid", error.get("code").getAsString(), frame);
+                assertEquals("x", error.get("id").getAsString(), frame);
+            }
+            alice.send("{\"type\":\"history\",\"room\":\"elsewhere\",\"id\":\"y\"}");
+            assertEquals("not_in_room", alice.expect("error").get("code").getAsString());
+            assertEquals(1, publish(alice, "r", "still fine", "ok"));
+        }
+    }
+
+    @Test
+    void aFailedCommitAnswersStoreFailedAndLetsTheSameIdBeSentAgain() {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> new FailingStore(failing)));
+             TestClient alice = joined(server, "alice", "r")) {
+            alice.sendJson("type", "msg", "room", "r", "content", "lost?", "id", "x");
+            JsonObject error = alice.expect("error");
+            assertEquals("store_failed", error.get("code").getAsString());
+            assertEquals("x", error.get("id").getAsString());
+            alice.sendJson("type", "private", "to", "bob", "content", "later", "id", "y");
+            assertEquals("store_failed", alice.expect("error").get("code").getAsString());
+            failing.set(false);
+            assertEquals(2, publish(alice, "r", "again", "x"), "seq 1 was used by the failed message");
+            alice.sendJson("type", "private", "to", "bob", "content", "later", "id", "y");
+            assertTrue(alice.expect("ack").get("stored").getAsBoolean());
+        }
+    }
+
+    /** A memory store whose commits fail while {@code failing} is set, like a full disk. */
+    private static final class FailingStore implements MessageStore {
+        private final MemoryMessageStore memory = new MemoryMessageStore();
+        private final AtomicBoolean failing;
+
+        FailingStore(AtomicBoolean failing) {
+            this.failing = failing;
+        }
+
+        @Override
+        public StoreState open(Retention retention) {
+            return memory.open(retention);
+        }
+
+        @Override
+        public void write(WriteBatch batch) {
+            if (failing.get()) {
+                throw new StoreException("disk full");
+            }
+            memory.write(batch);
+        }
+
+        @Override
+        public List<RoomMessage> roomMessages(String room, long afterSeq, long beforeSeq, int limit) {
+            return memory.roomMessages(room, afterSeq, beforeSeq, limit);
+        }
+
+        @Override
+        public List<PrivateMessage> undelivered(String user, int limit) {
+            return memory.undelivered(user, limit);
+        }
+
+        @Override
+        public void prune(long nowMillis) {
+            memory.prune(nowMillis);
+        }
+
+        @Override
+        public void close() {
+            memory.close();
+        }
+    }
+
+    private static void assertSeqs(JsonObject page, long first, long last) {
+        JsonArray messages = page.getAsJsonArray("messages");
+        assertEquals(last - first + 1, messages.size(), page::toString);
+        for (int i = 0; i < messages.size(); i++) {
+            assertEquals(first + i, messages.get(i).getAsJsonObject().get("seq").getAsLong());
+        }
+    }
+}

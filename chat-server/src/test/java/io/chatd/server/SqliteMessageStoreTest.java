@@ -1,0 +1,107 @@
+package io.chatd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatd.core.store.PrivateMessage;
+import io.chatd.core.store.Retention;
+import io.chatd.core.store.RoomMessage;
+import io.chatd.core.store.SentId;
+import io.chatd.core.store.StoreException;
+import io.chatd.core.store.StoreState;
+import io.chatd.core.store.WriteBatch;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The SQLite store on its own: schema, migrations, retention and what a reopened file remembers. */
+class SqliteMessageStoreTest {
+
+    private static final Retention RETENTION = new Retention(5, Duration.ofHours(1), 3, Duration.ofHours(1),
+            Duration.ofMinutes(10));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aNewFileGetsTheCurrentSchemaInWalMode() throws Exception {
+        Path file = dir.resolve("new/chat.db");
+        SqliteMessageStore store = new SqliteMessageStore(file);
+        assertEquals(StoreState.EMPTY, store.open(RETENTION));
+        store.close();
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = db.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT version FROM schema_version")) {
+                assertTrue(rs.next());
+                assertEquals(1, rs.getInt(1));
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+                assertTrue(rs.next());
+                assertEquals("wal", rs.getString(1));
+            }
+        }
+    }
+
+    @Test
+    void aReopenedStoreContinuesWhereItStoppedAndKeepsOnlyTheRetention() {
+        Path file = dir.resolve("chat.db");
+        long now = System.currentTimeMillis();
+        SqliteMessageStore store = new SqliteMessageStore(file);
+        store.open(RETENTION);
+        WriteBatch batch = new WriteBatch();
+        for (int seq = 1; seq <= 8; seq++) {
+            batch.roomMessages.add(new RoomMessage("r", seq, now + seq, "alice", "m" + seq));
+        }
+        for (int id = 1; id <= 4; id++) {
+            batch.offlineMessages.add(new PrivateMessage(id, "alice", "bob", id, now, "p" + id));
+        }
+        batch.conversationSeqs.put("alice\nbob", 4L);
+        batch.sentIds.add(new SentId("alice", "c1", now, 8, false));
+        store.write(batch);
+        // history-size 5: seqs 4..8 remain, oldest first.
+        assertEquals(List.of(4L, 5L, 6L, 7L, 8L),
+                store.roomMessages("r", 0, Long.MAX_VALUE, 100).stream().map(RoomMessage::seq).toList());
+        assertEquals(List.of(6L, 7L), store.roomMessages("r", 5, 8, 100).stream().map(RoomMessage::seq).toList());
+        assertEquals(List.of(7L, 8L), store.roomMessages("r", 0, Long.MAX_VALUE, 2).stream().map(RoomMessage::seq).toList());
+        // offline cap 3: the oldest went first.
+        assertEquals(List.of("p2", "p3", "p4"),
+                store.undelivered("bob", 10).stream().map(PrivateMessage::content).toList());
+        WriteBatch delivered = new WriteBatch();
+        delivered.delivered.add(2L);
+        store.write(delivered);
+        store.close();
+
+        SqliteMessageStore reopened = new SqliteMessageStore(file);
+        StoreState state = reopened.open(RETENTION);
+        assertEquals(8L, state.roomSeqs().get("r"));
+        assertEquals(4L, state.conversationSeqs().get("alice\nbob"));
+        assertEquals(4L, state.lastPrivateId());
+        assertEquals(List.of(new SentId("alice", "c1", now, 8, false)), state.recentIds());
+        assertEquals(List.of("p3", "p4"), reopened.undelivered("bob", 10).stream().map(PrivateMessage::content).toList());
+        // Past the TTLs everything goes, but the room's last seq stays.
+        reopened.prune(now + Duration.ofHours(2).toMillis());
+        assertEquals(List.of(), reopened.roomMessages("r", 0, Long.MAX_VALUE, 100));
+        assertEquals(List.of(), reopened.undelivered("bob", 10));
+        reopened.close();
+        SqliteMessageStore third = new SqliteMessageStore(file);
+        assertEquals(8L, third.open(RETENTION).roomSeqs().get("r"));
+        third.close();
+    }
+
+    @Test
+    void aFileFromANewerServerIsRefused() throws Exception {
+        Path file = dir.resolve("future.db");
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = db.createStatement()) {
+            s.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+            s.execute("INSERT INTO schema_version VALUES (99)");
+        }
+        StoreException e = assertThrows(StoreException.class, () -> new SqliteMessageStore(file).open(RETENTION));
+        assertTrue(e.getMessage().contains("schema version 99"), e.getMessage());
+    }
+}
