@@ -73,7 +73,7 @@ class WebClientTokenBrowserTest {
         Files.write(secretFile, (new String(secret, StandardCharsets.US_ASCII) + "\n")
                 .getBytes(StandardCharsets.US_ASCII));
         ChatServerMain main = new ChatServerMain();
-        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0",
+        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory",
                 "--auth", "jwt", "--jwt-secret-file", secretFile.toString());
         server = ChatServer.start(main.toChatConfig(), "127.0.0.1", 0, 2);
         url = "http://127.0.0.1:" + server.port() + "/";
