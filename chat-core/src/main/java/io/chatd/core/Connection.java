@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One open WebSocket: a generated connection id, the authenticated user id (one user may hold several
@@ -41,12 +40,8 @@ final class Connection {
     void send(ByteBuf frame) {
         if (channel.eventLoop().inEventLoop()) {
             sendOnLoop(frame);
-        } else {
-            try {
-                channel.eventLoop().execute(() -> sendOnLoop(frame));
-            } catch (RejectedExecutionException e) { // the loop is shutting down, the channel with it
-                frame.release();
-            }
+        } else if (!EventLoops.offer(channel.eventLoop(), () -> sendOnLoop(frame))) {
+            frame.release();
         }
     }
 

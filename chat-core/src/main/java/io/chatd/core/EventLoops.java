@@ -5,6 +5,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The event loops rooms are spread over. They are learnt from the first channel that arrives, because an
@@ -35,6 +36,19 @@ final class EventLoops {
                 }
                 loops = all.toArray(new EventLoop[0]);
             }
+        }
+    }
+
+    /**
+     * Hands {@code task} to {@code loop} from another thread. Returns false when the loop no longer takes tasks:
+     * it is shutting down, and its channels with it, so the caller only has to release what the task held.
+     */
+    static boolean offer(EventExecutor loop, Runnable task) {
+        try {
+            loop.execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
         }
     }
 

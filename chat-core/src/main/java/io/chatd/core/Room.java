@@ -175,8 +175,6 @@ final class Room {
         return members.isEmpty();
     }
 
-
-
     long lastSeq() {
         return lastSeq;
     }

@@ -279,7 +279,8 @@ final class RoomRegistry {
 
     /**
      * Runs {@code task} on the room's event loop. An absent room is created when {@code create}, otherwise
-     * {@code ifAbsent} runs (when not null). The lookup happens on the loop, when the task runs.
+     * {@code ifAbsent} runs (when not null), as it does when the loop has stopped. The lookup happens on the
+     * loop, when the task runs.
      */
     private void onRoom(String roomName, boolean create, Consumer<Room> task, Runnable ifAbsent) {
         EventLoop loop = loops.forKey(roomName);
@@ -289,19 +290,18 @@ final class RoomRegistry {
             }
             return;
         }
-        onLoop(loop, () -> runOnRoom(roomName, create, task, ifAbsent, loop));
+        if (!onLoop(loop, () -> runOnRoom(roomName, create, task, ifAbsent, loop)) && ifAbsent != null) {
+            ifAbsent.run(); // the room's loop has stopped: the server is shutting down, its rooms with it
+        }
     }
 
-    private static void onLoop(EventLoop loop, Runnable task) {
+    /** Runs {@code task} on {@code loop}; false when the loop has stopped and the task will never run. */
+    private static boolean onLoop(EventLoop loop, Runnable task) {
         if (loop.inEventLoop()) {
             task.run();
-        } else {
-            try {
-                loop.execute(task);
-            } catch (RejectedExecutionException e) {
-                // Shutting down: the room's connections are closing with it.
-            }
+            return true;
         }
+        return EventLoops.offer(loop, task);
     }
 
     private void runOnRoom(String roomName, boolean create, Consumer<Room> task, Runnable ifAbsent, EventLoop loop) {

@@ -6,7 +6,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelMatchers;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.ImmediateEventExecutor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The members of one room that live on one event loop. A broadcast hands each shard the encoded frame once, and
@@ -39,12 +38,8 @@ final class RoomShard {
     void deliver(ByteBuf frame, Channel except) {
         if (flusher.loop().inEventLoop()) {
             deliverOnLoop(frame, except);
-        } else {
-            try {
-                flusher.loop().execute(() -> deliverOnLoop(frame, except));
-            } catch (RejectedExecutionException e) { // the loop is shutting down, its channels with it
-                frame.release();
-            }
+        } else if (!EventLoops.offer(flusher.loop(), () -> deliverOnLoop(frame, except))) {
+            frame.release();
         }
     }
 
@@ -64,11 +59,7 @@ final class RoomShard {
         if (flusher.loop().inEventLoop()) {
             task.run();
         } else {
-            try {
-                flusher.loop().execute(task);
-            } catch (RejectedExecutionException e) {
-                // The loop is shutting down, its channels with it.
-            }
+            EventLoops.offer(flusher.loop(), task); // refused only by a stopping loop, whose channels close
         }
     }
 
