@@ -136,6 +136,8 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, asset.contentType());
             response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
             response.headers().set("X-Content-Type-Options", "nosniff");
+            // An injection bug in the client could neither run inline or foreign script nor be framed.
+            response.headers().set("Content-Security-Policy", WebClient.CONTENT_SECURITY_POLICY);
             send(ctx, request, response);
             return;
         }

@@ -50,6 +50,11 @@ class HttpEndpointsTest {
             assertTrue(index.body().contains("app.js"));
             assertEquals(200, get(server.port(), "/app.js").statusCode());
             assertEquals(200, get(server.port(), "/style.css").statusCode());
+            for (String path : new String[] {"/", "/app.js", "/style.css"}) {
+                assertEquals("default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+                        get(server.port(), path).headers().firstValue("content-security-policy").orElse(""),
+                        path + " carries the Content-Security-Policy");
+            }
         }
     }
 

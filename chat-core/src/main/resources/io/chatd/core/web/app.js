@@ -12,6 +12,11 @@
   const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
   const NAME_RULE = "1 to 64 characters of A-Z a-z 0-9 _ . -";
   const STORAGE_KEY = "chatd.name";
+  /**
+   * This tab's session (name, rooms, selected room) in sessionStorage: a reload restores it and reconnects, while
+   * another tab, even of the same user, keeps its own rooms. localStorage only remembers the last name typed.
+   */
+  const SESSION_KEY = "chatd.session";
 
   const BACKOFF_BASE_MS = 500;
   const BACKOFF_CAP_MS = 15000;
@@ -88,12 +93,14 @@
     // Every room in the list is a room we want to be in: after a reconnect the ones not joined are re-joined.
     rooms: new Map(),    // name -> room
     active: null,        // name of the selected room
-    pending: new Map(),  // client id -> { node, view, to? } awaiting an ack
+    // The outbox: client id -> { node, view, to?, frame } for every send not acked yet. It survives a reconnect:
+    // after the next welcome each frame is sent again with the same id, which the server treats as a resend (the
+    // original ack if it got there, else a first delivery), so nothing is lost and nothing is doubled.
+    pending: new Map(),
     // Rooms left while connected whose own `leave` confirmation has not arrived yet. Lets a late confirmation
     // (or a late `join` of a room left right after joining it) be told apart from a real change.
     leaving: new Set(),
     whoTimers: new Map(),
-    nextId: 1,
   };
 
   // ---- small DOM helpers ------------------------------------------------------------------------------------
@@ -262,6 +269,39 @@
     if (current.length !== items.length || current.some((node, i) => node !== items[i])) {
       ui.rooms.replaceChildren(...items);
     }
+    saveSession();
+  }
+
+  function saveSession() {
+    try {
+      if (state.stopped || state.token) {
+        // Disconnected on purpose (a reload must not reconnect), or a token names us: tokens are never stored.
+        sessionStorage.removeItem(SESSION_KEY);
+        return;
+      }
+      sessionStorage.setItem(SESSION_KEY, JSON.stringify({
+        name: state.name, rooms: Array.from(state.rooms.keys()), active: state.active,
+      }));
+    } catch (e) {
+      // No storage: a reload starts from the login form, as before.
+    }
+  }
+
+  /** The session this tab had before a reload, or null. */
+  function loadSession() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+      if (!saved || typeof saved.name !== "string" || !NAME_RE.test(saved.name) || !Array.isArray(saved.rooms)) {
+        return null;
+      }
+      return {
+        name: saved.name,
+        rooms: saved.rooms.filter((r) => typeof r === "string" && NAME_RE.test(r)),
+        active: typeof saved.active === "string" ? saved.active : null,
+      };
+    } catch (e) {
+      return null;
+    }
   }
 
   function renderUsers() {
@@ -324,6 +364,10 @@
     const room = state.rooms.get(name);
     if (!room) return;
     state.rooms.delete(name);
+    // Unsent messages to a room we left would only earn not_in_room errors after the next reconnect.
+    for (const [id, entry] of state.pending) {
+      if (entry.view === room) state.pending.delete(id);
+    }
     clearTimeout(state.whoTimers.get(name));
     state.whoTimers.delete(name);
     if (state.active === name) {
@@ -353,8 +397,21 @@
     return true;
   }
 
+  /**
+   * A message id unique across page loads, tabs and devices of the same user: the server takes a repeated id as a
+   * resend of the first message with it, so a counter restarting at 1 on reload would have new messages dropped.
+   */
   function newId() {
-    return "c" + state.nextId++;
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    // randomUUID needs a secure context (https or localhost); getRandomValues does not.
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** Sends the outbox again, in the order it was written, after a (re)connect's rooms are re-joined. */
+  function flushOutbox() {
+    for (const entry of state.pending.values()) send(entry.frame);
   }
 
   function connect() {
@@ -425,10 +482,7 @@
       room.joined = false;
       room.users.clear();
     }
-    for (const entry of state.pending.values()) {
-      markFailed(entry, "not confirmed: connection lost");
-    }
-    state.pending.clear();
+    // Unacked sends stay in the outbox, still pending: they go out again with their ids after the next welcome.
     state.leaving.clear();
     for (const timer of state.whoTimers.values()) clearTimeout(timer);
     state.whoTimers.clear();
@@ -535,6 +589,7 @@
       if (room.joined) continue;
       send(room.everJoined ? { type: "join", room: room.name, since: room.lastSeq } : { type: "join", room: room.name });
     }
+    flushOutbox();
     if (!state.active || !state.rooms.has(state.active)) {
       const first = state.rooms.keys().next();
       selectRoom(first.done ? null : first.value);
@@ -710,6 +765,7 @@
     closeSocket();
     setStatus("offline", "offline");
     updateControls();
+    saveSession();
   }
 
   function onJoin(event) {
@@ -755,8 +811,9 @@
     // Shown at once as pending; the ack fixes its time, seq and place (the server does not echo our message).
     const node = messageNode({ from: state.me, content, mine: true, pending: true });
     appendEntry(room, node);
-    state.pending.set(id, { node, view: room });
-    send({ type: "msg", room: room.name, content, id });
+    const frame = { type: "msg", room: room.name, content, id };
+    state.pending.set(id, { node, view: room, frame });
+    send(frame);
     ui.text.value = "";
   }
 
@@ -777,8 +834,9 @@
     const id = newId();
     const node = messageNode({ from: state.me, to, content, isPrivate: true, mine: true, pending: true });
     appendEntry(direct, node);
-    state.pending.set(id, { node, view: direct, to });
-    send({ type: "private", to, content, id });
+    const frame = { type: "private", to, content, id };
+    state.pending.set(id, { node, view: direct, to, frame });
+    send(frame);
     ui.privateText.value = "";
   }
 
@@ -852,5 +910,14 @@
   renderAll();
   (ui.name.value || ui.token.value ? ui.connect : ui.name).focus();
   // A handed-over token is the login page saying "connect now": the name comes from the token.
-  if (handedOver) connectFromForm();
+  const restored = handedOver ? null : loadSession();
+  if (handedOver) {
+    connectFromForm();
+  } else if (restored) {
+    // A reload: same name, same rooms (re-joined after the welcome), same room selected.
+    ui.name.value = restored.name;
+    connectFromForm();
+    for (const name of restored.rooms) ensureRoom(name);
+    selectRoom(restored.rooms.includes(restored.active) ? restored.active : restored.rooms[0] || null);
+  }
 })();
