@@ -147,6 +147,11 @@ final class Browser {
                 && d.findElement(By.id("send")).isEnabled());
     }
 
+    /** Reloads the page the way F5 does: the page's script starts over, sessionStorage stays. */
+    void reload() {
+        driver.navigate().refresh();
+    }
+
     void sendToRoom(String text) {
         driver.findElement(By.id("text")).sendKeys(text);
         driver.findElement(By.id("send")).click();

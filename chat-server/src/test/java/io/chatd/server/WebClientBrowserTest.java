@@ -100,6 +100,31 @@ class WebClientBrowserTest {
         alice.await("bob's reply", d -> message(d, "#log li.msg", "bob", "hi alice"));
     }
 
+    /**
+     * The message-loss bug: ids restarting at c1 after a reload were taken by the server as resends of the first
+     * page's messages, acked and delivered to no one. A reload also brings back the tab's rooms by itself.
+     */
+    @Test
+    void aReloadedTabReconnectsByItselfWithItsRoomsAndItsNewMessagesArrive() {
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        alice.element(By.id("join-room")).sendKeys("side");
+        alice.click("join");
+        alice.await("side joined", d -> present(d, By.cssSelector("#rooms li[data-room='side'][data-joined='true']")));
+        alice.element(By.cssSelector("#rooms li[data-room='lobby']")).click();
+        alice.sendToRoom("before the reload");
+        bob.await("the first message", d -> message(d, "#log li.msg", "alice", "before the reload"));
+
+        alice.reload();
+        alice.awaitConnectedAs("alice");
+        alice.await("side re-joined after the reload",
+                d -> present(d, By.cssSelector("#rooms li[data-room='side'][data-joined='true']")));
+
+        alice.sendToRoom("after the reload");
+        bob.await("the message sent after the reload", d -> message(d, "#log li.msg", "alice", "after the reload"));
+        alice.await("its ack", d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "after the reload"));
+        assertEquals(1, bob.messages("#log li.msg", "before the reload").size(), "the first message shown once");
+    }
+
     @Test
     void privateMessageReachesOnlyItsRecipient() {
         // carol, a plain WebSocket client in the same room, must not receive it either.

@@ -902,6 +902,8 @@
   // from the address bar and history so it is not bookmarked or shared by accident.
   const fragment = new URLSearchParams(location.hash.slice(1));
   const handedOver = fragment.get("token");
+  // Read before the first render: rendering while still offline clears the saved session.
+  const restored = handedOver ? null : loadSession();
   if (handedOver) {
     ui.token.value = handedOver;
     history.replaceState(null, "", location.pathname + location.search);
@@ -910,7 +912,6 @@
   renderAll();
   (ui.name.value || ui.token.value ? ui.connect : ui.name).focus();
   // A handed-over token is the login page saying "connect now": the name comes from the token.
-  const restored = handedOver ? null : loadSession();
   if (handedOver) {
     connectFromForm();
   } else if (restored) {
