@@ -125,7 +125,9 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     private void route(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
         boolean readOnly = HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method());
         if (path.equals("/healthz") && readOnly) {
-            String body = "{\"status\":\"ok\",\"connections\":" + chat.connectionCount() + "}\n";
+            // "auth" lets the web client hide the token field on servers that take a plain name.
+            String body = "{\"status\":\"ok\",\"connections\":" + chat.connectionCount()
+                    + ",\"auth\":\"" + config.identityResolver().authMode() + "\"}\n";
             respond(ctx, request, HttpResponseStatus.OK, body, "application/json");
             return;
         }

@@ -32,6 +32,7 @@ class HttpEndpointsTest {
             JsonObject body = JsonParser.parseString(empty.body()).getAsJsonObject();
             assertEquals("ok", body.get("status").getAsString());
             assertEquals(0, body.get("connections").getAsInt());
+            assertEquals("none", body.get("auth").getAsString(), "a plain-name server needs no token");
             try (TestClient a = TestClient.connect(server.port(), "a"); TestClient b = TestClient.connect(server.port(), "b")) {
                 a.expect("welcome");
                 b.expect("welcome");

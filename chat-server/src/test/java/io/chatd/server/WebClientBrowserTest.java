@@ -4,6 +4,7 @@ import static io.chatd.server.Browser.message;
 import static io.chatd.server.Browser.notice;
 import static io.chatd.server.Browser.present;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,6 +124,29 @@ class WebClientBrowserTest {
         bob.await("the message sent after the reload", d -> message(d, "#log li.msg", "alice", "after the reload"));
         alice.await("its ack", d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "after the reload"));
         assertEquals(1, bob.messages("#log li.msg", "before the reload").size(), "the first message shown once");
+    }
+
+    /** A private message to a name with no connection (a typo, or someone away) says so, instead of looking sent. */
+    @Test
+    void aPrivateMessageToSomeoneOfflineSaysItWillBeDeliveredWhenTheyConnect() {
+        alice.element(By.id("to")).sendKeys("bobb");
+        alice.element(By.id("private-text")).sendKeys("are you there?");
+        alice.click("send-private");
+        WebElement sent = alice.await("the acked private message",
+                d -> message(d, "#direct li.msg.private.mine:not(.pending)", "alice", "are you there?"));
+        assertEquals("bobb is offline: will be delivered when they connect",
+                sent.findElement(By.cssSelector(".offline-note")).getText());
+    }
+
+    /** Connected, the login form cannot start a second session; a plain-name server hides the token field. */
+    @Test
+    void theLoginFormIsInertWhileConnectedAndHasNoTokenFieldOnAPlainNameServer() {
+        assertFalse(alice.element(By.id("connect")).isEnabled(), "Connect while connected");
+        assertFalse(alice.element(By.id("name")).isEnabled(), "the name field while connected");
+        alice.await("the token field hidden", d -> !d.findElement(By.id("token")).isDisplayed());
+        alice.click("disconnect");
+        alice.await("Connect usable again", d -> d.findElement(By.id("connect")).isEnabled()
+                && d.findElement(By.id("name")).isEnabled());
     }
 
     @Test

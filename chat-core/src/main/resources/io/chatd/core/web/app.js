@@ -54,7 +54,7 @@
 
   const $ = (id) => document.getElementById(id);
   const ui = {
-    login: $("login"), name: $("name"), token: $("token"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
+    login: $("login"), name: $("name"), token: $("token"), tokenLabel: $("token-label"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
     errors: $("errors"),
     rooms: $("rooms"), joinForm: $("join-form"), joinRoom: $("join-room"), join: $("join"),
     users: $("users"), usersRoom: $("users-room"),
@@ -101,6 +101,7 @@
     // (or a late `join` of a room left right after joining it) be told apart from a real change.
     leaving: new Set(),
     whoTimers: new Map(),
+    lastClose: "",       // what the last close of an opened socket was, shown while reconnecting fails
   };
 
   // ---- small DOM helpers ------------------------------------------------------------------------------------
@@ -329,6 +330,12 @@
     ui.send.disabled = !(open && state.active);
     ui.sendPrivate.disabled = !open;
     ui.disconnect.disabled = state.stopped && state.ws === null;
+    // Connected or trying to: the login form is inert until Disconnect (a second Connect would replace the
+    // session under the person's feet).
+    const busy = !state.stopped;
+    ui.connect.disabled = busy;
+    ui.name.disabled = busy;
+    ui.token.disabled = busy;
     ui.roomTitle.textContent = state.active || "No room";
   }
 
@@ -493,9 +500,13 @@
   function onClosed(event, life) {
     goOffline();
     const code = event.code;
-    const what = life.opened
+    let what = life.opened
       ? "closed " + code + (event.reason ? ": " + event.reason : "") + " (" + (CLOSE_LABELS[code] || "unknown") + ")"
       : "could not connect";
+    // Keep saying why we were closed (e.g. 1001, server going away) while the server stays unreachable, rather
+    // than replacing it with a bare "could not connect" a moment later.
+    if (life.opened) state.lastClose = what;
+    else if (state.lastClose && state.everOpened) what = state.lastClose + "; could not reconnect";
     if (life.opened && NO_RETRY_CODES.has(code)) {
       // An expired token is dead: clear it so the next Connect cannot send it again by accident.
       if (code === 4002) ui.token.value = "";
@@ -574,6 +585,7 @@
   }
 
   function onWelcome(frame) {
+    state.lastClose = "";
     state.me = str(frame.user) || state.name;
     setStatus("open", "connected as " + state.me);
     const initial = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r === "string") : [];
@@ -641,6 +653,11 @@
     }
     entry.node.classList.remove("pending");
     setTime(entry.node.querySelector(".ts"), frame.ts);
+    if (entry.to && frame.stored === true) {
+      // The recipient has no open connection: also what a typo'd name looks like, so say it plainly.
+      entry.node.classList.add("stored");
+      entry.node.append(h("span", "offline-note", entry.to + " is offline: will be delivered when they connect"));
+    }
     if (entry.view === direct || !Number.isFinite(frame.seq)) return;
     // A room message takes its place in seq order (others' messages may have overtaken the ack).
     removeEntry(entry.view, entry.node);
@@ -755,6 +772,7 @@
     state.token = token;
     state.stopped = false;
     state.everOpened = false;
+    state.lastClose = "";
     state.attempt = 0;
     showError("");
     connect();
@@ -910,6 +928,16 @@
   }
   setStatus("offline", "offline");
   renderAll();
+  // The token field only matters on --auth jwt servers; /healthz says which. Unknown (old server, error): keep it.
+  fetch("healthz", { cache: "no-store" })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((health) => {
+      if (health && health.auth === "none" && !ui.token.value) {
+        ui.token.hidden = true;
+        ui.tokenLabel.hidden = true;
+      }
+    })
+    .catch(() => {});
   (ui.name.value || ui.token.value ? ui.connect : ui.name).focus();
   // A handed-over token is the login page saying "connect now": the name comes from the token.
   if (handedOver) {
