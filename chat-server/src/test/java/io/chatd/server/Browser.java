@@ -147,6 +147,11 @@ final class Browser {
                 && d.findElement(By.id("send")).isEnabled());
     }
 
+    /** Resizes the window, e.g. to a phone's 390 px width; the next test's page gets 1280x900 back. */
+    void resize(int width, int height) {
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
+    }
+
     /** Reloads the page the way F5 does: the page's script starts over, sessionStorage stays. */
     void reload() {
         driver.navigate().refresh();
@@ -192,6 +197,7 @@ final class Browser {
     /** Leaves the page, which closes its WebSocket, so the next test starts from a blank tab. */
     void leavePage() {
         driver.get("about:blank");
+        resize(1280, 900);
     }
 
     // ---- queries --------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import io.chatd.core.TestClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,6 +148,47 @@ class WebClientBrowserTest {
         alice.click("disconnect");
         alice.await("Connect usable again", d -> d.findElement(By.id("connect")).isEnabled()
                 && d.findElement(By.id("name")).isEnabled());
+    }
+
+    /**
+     * At a phone's 390 px the page is one column: no two visible panels overlap, every input stays usable (wider
+     * than 150 px) and lies inside the window. Judged by element geometry, not by pixels.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void atPhoneWidthThePanelsDoNotOverlapAndTheInputsStayUsable() {
+        alice.resize(390, 844);
+        alice.await("the page laid out at 390 px", d -> ((Number) alice.script("return window.innerWidth")).intValue() <= 390);
+        List<Map<String, Object>> boxes = (List<Map<String, Object>>) alice.script("""
+                return Array.from(document.querySelectorAll('header.top, .sidebar .panel, .panel.room, .panel.direct, input'))
+                  .filter((e) => e.offsetParent !== null)
+                  .map((e) => { const r = e.getBoundingClientRect();
+                    return { id: e.id || e.className, input: e.tagName === 'INPUT',
+                             left: r.left, top: r.top, right: r.right, bottom: r.bottom }; });""");
+        List<Map<String, Object>> panels = boxes.stream().filter(b -> !(Boolean) b.get("input")).toList();
+        assertEquals(5, panels.size(), "header, rooms, people, room, direct: " + panels);
+        for (int i = 0; i < panels.size(); i++) {
+            for (int j = i + 1; j < panels.size(); j++) {
+                assertFalse(overlap(panels.get(i), panels.get(j)), panels.get(i) + " overlaps " + panels.get(j));
+            }
+        }
+        for (Map<String, Object> input : boxes) {
+            if (!(Boolean) input.get("input")) {
+                continue;
+            }
+            double width = num(input, "right") - num(input, "left");
+            assertTrue(width > 150, input.get("id") + " is " + width + " px wide");
+            assertTrue(num(input, "left") >= 0 && num(input, "right") <= 390, input.get("id") + " leaves the window");
+        }
+    }
+
+    private static double num(Map<String, Object> box, String key) {
+        return ((Number) box.get(key)).doubleValue();
+    }
+
+    private static boolean overlap(Map<String, Object> a, Map<String, Object> b) {
+        return num(a, "left") < num(b, "right") && num(b, "left") < num(a, "right")
+                && num(a, "top") < num(b, "bottom") && num(b, "top") < num(a, "bottom");
     }
 
     @Test
