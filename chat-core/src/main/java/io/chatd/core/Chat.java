@@ -71,7 +71,8 @@ public final class Chat implements AutoCloseable {
                 "chat-store");
         this.rooms = new RoomRegistry(loops, stats, persister, config.historySize());
         this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser());
-        this.recentIds = new RecentIds(config.dedupWindow(), persister.initialState().recentIds());
+        this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
+                persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
     }
 
@@ -206,7 +207,7 @@ public final class Chat implements AutoCloseable {
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(content, "content");
         int online = users.connections(to).size();
-        privates.send(from, to, content, null, sent -> { }, error -> { });
+        privates.send(from, to, content, null, 0, sent -> { }, error -> { });
         return online;
     }
 

@@ -54,6 +54,7 @@ public final class ChatConfig {
     private final int offlineMaxPerUser;
     private final Duration offlineTtl;
     private final Duration dedupWindow;
+    private final int dedupMaxIds;
 
     private ChatConfig(Builder b) {
         websocketPath = Objects.requireNonNull(b.websocketPath, "websocketPath");
@@ -99,6 +100,7 @@ public final class ChatConfig {
         offlineMaxPerUser = atLeast(b.offlineMaxPerUser, 0, "offlineMaxPerUser");
         offlineTtl = positive(b.offlineTtl, "offlineTtl");
         dedupWindow = positive(b.dedupWindow, "dedupWindow");
+        dedupMaxIds = atLeast(b.dedupMaxIds, 1, "dedupMaxIds");
     }
 
     private static Duration positive(Duration d, String name) {
@@ -259,6 +261,15 @@ public final class ChatConfig {
         return dedupWindow;
     }
 
+    /**
+     * Most client ids remembered at once across all users (about 300 bytes each). A resend is recognized within
+     * {@link #dedupWindow()} only while fewer than this many newer ids (and fewer than 1000 newer ids of the same
+     * user) were sent: at a sustained server-wide rate R msg/s, the window really holds for min(window, this / R).
+     */
+    public int dedupMaxIds() {
+        return dedupMaxIds;
+    }
+
     /** The store retention these settings describe. */
     public Retention retention() {
         return new Retention(historySize, historyTtl, offlineMaxPerUser, offlineTtl, dedupWindow);
@@ -277,7 +288,7 @@ public final class ChatConfig {
                 + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", maxRoomMembers=" + maxRoomMembers
                 + ", trustedProxies=" + trustedProxies + ", historySize=" + historySize + ", historyTtl=" + historyTtl
                 + ", offlineMaxPerUser=" + offlineMaxPerUser + ", offlineTtl=" + offlineTtl
-                + ", dedupWindow=" + dedupWindow + '}';
+                + ", dedupWindow=" + dedupWindow + ", dedupMaxIds=" + dedupMaxIds + '}';
     }
 
     /** Mutable builder of {@link ChatConfig}. */
@@ -308,6 +319,7 @@ public final class ChatConfig {
         private int offlineMaxPerUser = 1000;
         private Duration offlineTtl = Duration.ofDays(7);
         private Duration dedupWindow = Duration.ofMinutes(10);
+        private int dedupMaxIds = RecentIds.DEFAULT_MAX_IDS;
 
         private Builder() {
         }
@@ -339,6 +351,7 @@ public final class ChatConfig {
             offlineMaxPerUser = c.offlineMaxPerUser;
             offlineTtl = c.offlineTtl;
             dedupWindow = c.dedupWindow;
+            dedupMaxIds = c.dedupMaxIds;
         }
 
         /** Default {@code /ws}. */
@@ -496,6 +509,12 @@ public final class ChatConfig {
         /** Default 10 min. */
         public Builder dedupWindow(Duration dedupWindow) {
             this.dedupWindow = dedupWindow;
+            return this;
+        }
+
+        /** Default 200,000: about 60 MB at most; see {@link ChatConfig#dedupMaxIds()}. */
+        public Builder dedupMaxIds(int dedupMaxIds) {
+            this.dedupMaxIds = dedupMaxIds;
             return this;
         }
 

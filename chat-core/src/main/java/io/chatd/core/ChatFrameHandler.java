@@ -175,7 +175,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 request.onlyFields(MSG_FIELDS);
                 String room = joinedRoom(request);
                 String content = request.content(config.maxContentChars());
-                RecentIds.Claim claim = claim(request);
+                RecentIds.Claim claim = claim(request, RecentIds.digest("msg", room, content));
                 if (claim != null || request.id == null) {
                     chat.rooms().publish(connection, room, connection.user, content, claim, request.id,
                             chat.recentIds(), null);
@@ -269,13 +269,14 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendPrivate(ClientRequest request, String to, String content) throws RequestException {
-        RecentIds.Claim claim = claim(request);
+        long digest = RecentIds.digest("private", to, content);
+        RecentIds.Claim claim = claim(request, digest);
         if (claim == null && request.id != null) {
             return; // a resend: the original's ack is on its way
         }
         String id = request.id;
         Connection sender = connection;
-        Privates.Outcome outcome = chat.privates().send(connection.user, to, content, id, sent -> {
+        Privates.Outcome outcome = chat.privates().send(connection.user, to, content, id, digest, sent -> {
             if (claim != null) {
                 chat.recentIds().complete(claim, sent);
                 sender.send(ServerMessages.ack(sender.channel.alloc(), id, sent.ts(), sent.seq(), sent.stored()));
@@ -300,15 +301,22 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Claims the request's id for idempotency. Returns the claim when the id is new; null when there is no id,
-     * or when it is a resend, in which case the original's ack is sent (now or once the original is stored).
+     * or when it is a resend of the same message ({@code digest}), in which case the original's ack is sent (now
+     * or once the original is stored). The same id with another message is refused with {@code id_conflict}.
      */
-    private RecentIds.Claim claim(ClientRequest request) {
+    private RecentIds.Claim claim(ClientRequest request, long digest) throws RequestException {
         if (request.id == null) {
             return null;
         }
-        RecentIds.Attempt attempt = chat.recentIds().claim(connection.user, request.id);
-        if (attempt.mine()) {
-            return attempt.claim();
+        RecentIds.Attempt attempt = chat.recentIds().claim(connection.user, request.id, digest);
+        switch (attempt.outcome()) {
+            case NEW:
+                return attempt.claim();
+            case CONFLICT:
+                throw new RequestException(ErrorCode.ID_CONFLICT, "id " + request.id
+                        + " was already used for a different message; use a new id for each message", request.id);
+            default:
+                break;
         }
         RecentIds.Claim earlier = attempt.claim();
         Connection requester = connection;

@@ -53,12 +53,13 @@ final class Privates {
     enum Outcome { DELIVERED, STORING, OFFLINE, OVERLOADED }
 
     /**
-     * Delivers or stores a private message. {@code whenDurable} gets the ack's fields once its conversation seq
+     * Delivers or stores a private message; {@code digest} identifies it for a resend of {@code clientId} (see
+     * {@link RecentIds#digest}). {@code whenDurable} gets the ack's fields once its conversation seq
      * (and, for an offline recipient, the message) is committed; {@code whenFailed} if that failed. Returns
      * {@link Outcome#OFFLINE} without doing anything when the recipient is offline and storage is off, and
      * {@link Outcome#OVERLOADED} when the store queue is full.
      */
-    Outcome send(String from, String to, String content, String clientId,
+    Outcome send(String from, String to, String content, String clientId, long digest,
                  java.util.function.Consumer<SentId> whenDurable, java.util.function.Consumer<Throwable> whenFailed) {
         List<Connection> recipients = users.connections(to);
         boolean offline = recipients.isEmpty();
@@ -70,7 +71,7 @@ final class Privates {
         long ts = System.currentTimeMillis();
         PrivateMessage stored = offline
                 ? new PrivateMessage(lastStoredId.incrementAndGet(), from, to, seq, ts, content) : null;
-        SentId sent = new SentId(from, clientId == null ? "" : clientId, ts, seq, offline);
+        SentId sent = new SentId(from, clientId == null ? "" : clientId, ts, seq, offline, digest);
         boolean queued = persister.write(batch -> {
             batch.conversationSeqs.merge(key, seq, Math::max);
             if (stored != null) {

@@ -192,7 +192,7 @@ final class RoomRegistry {
             long messageSeq = room.lastSeq() + 1;
             long ts = now();
             RoomMessage message = new RoomMessage(roomName, messageSeq, ts, from, content);
-            SentId sent = claim == null ? null : new SentId(from, clientId, ts, messageSeq, false);
+            SentId sent = claim == null ? null : new SentId(from, clientId, ts, messageSeq, false, claim.digest);
             boolean queued = persister.write(batch -> {
                 batch.roomMessages.add(message);
                 if (sent != null) {

@@ -261,9 +261,9 @@ class StoreProtocolTest {
             bob.expectNothing(QUIET);
 
             // The id is the user's, not the connection's: another connection resending it gets the same ack.
-            try (TestClient alice2 = connect(server, "alice")) {
-                alice2.sendJson("type", "private", "to", "bob", "content", "dm", "id", "same");
-                assertEquals(first, alice2.expect("ack"));
+            try (TestClient alice2 = joined(server, "alice", "r")) {
+                alice2.sendJson("type", "msg", "room", "r", "content", "once", "id", "same");
+                assertEquals(first, alice2.nextOfType("ack"));
             }
             alice.sendJson("type", "private", "to", "bob", "content", "dm", "id", "d1");
             JsonObject privateAck = alice.expect("ack");
@@ -271,6 +271,79 @@ class StoreProtocolTest {
             assertEquals(privateAck, alice.expect("ack"));
             assertEquals("dm", bob.expect("private").get("content").getAsString());
             bob.expectNothing(QUIET);
+        }
+    }
+
+    @Test
+    void aReusedIdWithOtherContentIsRefusedWithIdConflictAndTheConnectionGoesOn() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r")) {
+            alice.drain(QUIET);
+            long seq = publish(alice, "r", "first", "c1");
+            assertEquals("first", bob.expect("msg").get("content").getAsString());
+
+            // A page reload that restarted its counter at c1: other content, same id.
+            alice.sendJson("type", "msg", "room", "r", "content", "second", "id", "c1");
+            JsonObject conflict = alice.expect("error");
+            assertEquals("id_conflict", conflict.get("code").getAsString());
+            assertEquals("c1", conflict.get("id").getAsString());
+            // The same content to another target, and another type, conflict too.
+            alice.sendJson("type", "join", "room", "s");
+            alice.nextOfType("join");
+            alice.sendJson("type", "msg", "room", "s", "content", "first", "id", "c1");
+            assertEquals("id_conflict", alice.expect("error").get("code").getAsString());
+            alice.sendJson("type", "private", "to", "bob", "content", "first", "id", "c1");
+            assertEquals("id_conflict", alice.expect("error").get("code").getAsString());
+            bob.expectNothing(QUIET);
+
+            // The true resend still returns the original ack, and a new id goes through.
+            alice.sendJson("type", "msg", "room", "r", "content", "first", "id", "c1");
+            assertEquals(seq, alice.expect("ack").get("seq").getAsLong());
+            assertEquals(seq + 1, publish(alice, "r", "second", "c2"));
+            assertEquals("second", bob.expect("msg").get("content").getAsString());
+        }
+    }
+
+    @Test
+    void aMessageWithoutAnIdIsDeliveredButNeverAcked() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r")) {
+            alice.drain(QUIET);
+            alice.sendJson("type", "msg", "room", "r", "content", "fire and forget");
+            alice.sendJson("type", "private", "to", "bob", "content", "psst");
+            alice.sendJson("type", "ping", "id", "p1");
+            // Requests are answered in order: had either been acked, the ack would come before the pong.
+            assertEquals("p1", alice.expect("pong").get("id").getAsString());
+            alice.expectNothing(QUIET);
+            assertEquals("fire and forget", bob.expect("msg").get("content").getAsString());
+            assertEquals("psst", bob.expect("private").get("content").getAsString());
+            // Without an id nothing is deduplicated either: the same message twice is two messages.
+            alice.sendJson("type", "msg", "room", "r", "content", "twice");
+            alice.sendJson("type", "msg", "room", "r", "content", "twice");
+            long first = bob.expect("msg").get("seq").getAsLong();
+            assertEquals(first + 1, bob.expect("msg").get("seq").getAsLong());
+        }
+    }
+
+    @Test
+    void aResendAfterTheIdBoundRolledOverIsDeliveredAgainAsDocumented() {
+        // docs/protocol.md: a resend is recognized within the window only while fewer than --dedup-max-ids
+        // newer ids were sent. Past the bound the id is new again: the message is delivered a second time.
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").dedupMaxIds(5));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r")) {
+            alice.drain(QUIET);
+            long first = publish(alice, "r", "m0", "id0");
+            for (int i = 1; i <= 4; i++) {
+                publish(alice, "r", "m" + i, "id" + i);
+            }
+            alice.sendJson("type", "msg", "room", "r", "content", "m0", "id", "id0");
+            assertEquals(first, alice.expect("ack").get("seq").getAsLong(), "5 ids: still within the bound");
+            for (int i = 5; i <= 7; i++) {
+                publish(alice, "r", "m" + i, "id" + i);
+            }
+            long again = publish(alice, "r", "m0", "id0");
+            assertTrue(again > first + 7, "past the bound the resend is a new message, seq " + again);
+            bob.drain(QUIET);
         }
     }
 

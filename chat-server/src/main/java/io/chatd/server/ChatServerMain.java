@@ -122,6 +122,12 @@ public final class ChatServerMain implements Callable<Integer> {
             description = "How long a resent message id returns the original ack (default: ${DEFAULT-VALUE}).")
     Duration dedupWindow;
 
+    @Option(names = "--dedup-max-ids", defaultValue = "200000",
+            description = "Most message ids remembered for --dedup-window across all users (about 300 bytes each); "
+                    + "each user's newest 1000 count. Past either, the oldest id is forgotten early "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int dedupMaxIds;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Converters.DurationConverter.class,
             description = "Longest time to close connections on SIGTERM/SIGINT before exiting (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
@@ -215,6 +221,7 @@ public final class ChatServerMain implements Callable<Integer> {
                     .offlineMaxPerUser(offlineMax)
                     .offlineTtl(offlineTtl)
                     .dedupWindow(dedupWindow)
+                    .dedupMaxIds(dedupMaxIds)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

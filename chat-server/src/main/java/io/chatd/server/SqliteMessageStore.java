@@ -50,6 +50,10 @@ public final class SqliteMessageStore implements MessageStore {
                 "CREATE TABLE conversations (conv TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID",
                 "CREATE TABLE client_ids (user TEXT NOT NULL, client_id TEXT NOT NULL, ts INTEGER NOT NULL,"
                         + " seq INTEGER NOT NULL, stored INTEGER NOT NULL, PRIMARY KEY (user, client_id)) WITHOUT ROWID",
+            },
+            new String[] {
+                // What each id sent, so that the same id with other content is refused after a restart too.
+                "ALTER TABLE client_ids ADD COLUMN digest INTEGER NOT NULL DEFAULT 0",
             });
 
     private final Path path;
@@ -167,8 +171,8 @@ public final class SqliteMessageStore implements MessageStore {
         deletePrivate = db.prepareStatement("DELETE FROM private_messages WHERE id = ?");
         upsertConversation = db.prepareStatement("INSERT INTO conversations (conv, last_seq) VALUES (?, ?)"
                 + " ON CONFLICT (conv) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)");
-        insertClientId = db.prepareStatement("INSERT OR REPLACE INTO client_ids (user, client_id, ts, seq, stored)"
-                + " VALUES (?, ?, ?, ?, ?)");
+        insertClientId = db.prepareStatement("INSERT OR REPLACE INTO client_ids (user, client_id, ts, seq, stored,"
+                + " digest) VALUES (?, ?, ?, ?, ?, ?)");
         selectRoomMessages = db.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
                 + " WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?");
         selectUndelivered = db.prepareStatement("SELECT id, sender, seq, ts, content FROM private_messages"
@@ -196,12 +200,12 @@ public final class SqliteMessageStore implements MessageStore {
             }
         }
         try (PreparedStatement p = db.prepareStatement(
-                "SELECT user, client_id, ts, seq, stored FROM client_ids WHERE ts >= ? ORDER BY ts")) {
+                "SELECT user, client_id, ts, seq, stored, digest FROM client_ids WHERE ts >= ? ORDER BY ts")) {
             p.setLong(1, System.currentTimeMillis() - retention.dedupWindow().toMillis());
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
                     recent.add(new SentId(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                            rs.getInt(5) != 0));
+                            rs.getInt(5) != 0, rs.getLong(6)));
                 }
             }
         }
@@ -227,6 +231,7 @@ public final class SqliteMessageStore implements MessageStore {
                     insertClientId.setLong(3, sent.ts());
                     insertClientId.setLong(4, sent.seq());
                     insertClientId.setInt(5, sent.stored() ? 1 : 0);
+                    insertClientId.setLong(6, sent.digest());
                     insertClientId.addBatch();
                 }
                 insertClientId.executeBatch();

@@ -184,6 +184,28 @@ final class Browser {
         assertEquals(Set.of(other), driver.getWindowHandles());
     }
 
+    /** Opens {@code url} in a new tab of this browser (same profile: same storage) and switches to it. */
+    String openTab(String url) {
+        driver.switchTo().newWindow(WindowType.TAB);
+        open(url);
+        return driver.getWindowHandle();
+    }
+
+    /** The handle of the tab in use, to come back to it with {@link #switchToTab}. */
+    String currentTab() {
+        return driver.getWindowHandle();
+    }
+
+    void switchToTab(String handle) {
+        driver.switchTo().window(handle);
+    }
+
+    /** Closes the tab in use and switches to {@code next}. */
+    void closeTab(String next) {
+        driver.close();
+        driver.switchTo().window(next);
+    }
+
     /** Leaves the page, which closes its WebSocket, so the next test starts from a blank tab. */
     void leavePage() {
         driver.get("about:blank");

@@ -37,9 +37,9 @@ class SqliteMessageStoreTest {
         assertEquals(StoreState.EMPTY, store.open(RETENTION));
         store.close();
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = db.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT version FROM schema_version")) {
+            try (ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
                 assertTrue(rs.next());
-                assertEquals(1, rs.getInt(1));
+                assertEquals(2, rs.getInt(1));
             }
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
                 assertTrue(rs.next());
@@ -62,7 +62,7 @@ class SqliteMessageStoreTest {
             batch.offlineMessages.add(new PrivateMessage(id, "alice", "bob", id, now, "p" + id));
         }
         batch.conversationSeqs.put("alice\nbob", 4L);
-        batch.sentIds.add(new SentId("alice", "c1", now, 8, false));
+        batch.sentIds.add(new SentId("alice", "c1", now, 8, false, 42));
         store.write(batch);
         // history-size 5: seqs 4..8 remain, oldest first.
         assertEquals(List.of(4L, 5L, 6L, 7L, 8L),
@@ -82,7 +82,8 @@ class SqliteMessageStoreTest {
         assertEquals(8L, state.roomSeqs().get("r"));
         assertEquals(4L, state.conversationSeqs().get("alice\nbob"));
         assertEquals(4L, state.lastPrivateId());
-        assertEquals(List.of(new SentId("alice", "c1", now, 8, false)), state.recentIds());
+        assertEquals(List.of(new SentId("alice", "c1", now, 8, false, 42)), state.recentIds(),
+                "the id comes back with what it sent");
         assertEquals(List.of("p3", "p4"), reopened.undelivered("bob", 10).stream().map(PrivateMessage::content).toList());
         // Past the TTLs everything goes, but the room's last seq stays.
         reopened.prune(now + Duration.ofHours(2).toMillis());
@@ -92,6 +93,29 @@ class SqliteMessageStoreTest {
         SqliteMessageStore third = new SqliteMessageStore(file);
         assertEquals(8L, third.open(RETENTION).roomSeqs().get("r"));
         third.close();
+    }
+
+    @Test
+    void aVersionOneFileIsMigratedAndItsIdsMatchAnyContent() throws Exception {
+        Path file = dir.resolve("v1.db");
+        long now = System.currentTimeMillis();
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = db.createStatement()) {
+            s.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+            s.execute("INSERT INTO schema_version VALUES (1)");
+            s.execute("CREATE TABLE room_messages (room TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,"
+                    + " sender TEXT NOT NULL, content TEXT NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID");
+            s.execute("CREATE TABLE rooms (name TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID");
+            s.execute("CREATE TABLE private_messages (id INTEGER PRIMARY KEY, recipient TEXT NOT NULL,"
+                    + " sender TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, content TEXT NOT NULL)");
+            s.execute("CREATE INDEX private_messages_by_recipient ON private_messages (recipient, id)");
+            s.execute("CREATE TABLE conversations (conv TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID");
+            s.execute("CREATE TABLE client_ids (user TEXT NOT NULL, client_id TEXT NOT NULL, ts INTEGER NOT NULL,"
+                    + " seq INTEGER NOT NULL, stored INTEGER NOT NULL, PRIMARY KEY (user, client_id)) WITHOUT ROWID");
+            s.execute("INSERT INTO client_ids VALUES ('alice', 'c1', " + now + ", 3, 0)");
+        }
+        SqliteMessageStore store = new SqliteMessageStore(file);
+        assertEquals(List.of(new SentId("alice", "c1", now, 3, false, 0)), store.open(RETENTION).recentIds());
+        store.close();
     }
 
     @Test

@@ -177,6 +177,67 @@ class WebClientBrowserTest {
         assertEquals(List.of("before", "missed one", "missed two", "live again"), bob.contents("#log li.msg"));
     }
 
+    @Test
+    void aMessageSentAfterAReloadIsDeliveredNotSwallowedAsAResend() {
+        // The bug: ids restarted at c1 on every page load, and the server took the new c1 for a resend of the
+        // old one: acked, delivered to no one.
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        alice.sendToRoom("before the reload");
+        bob.await("the first message", d -> message(d, "#log li.msg", "alice", "before the reload"));
+        alice.await("the first message acked",
+                d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "before the reload"));
+
+        alice.logIn(url); // loads the page again
+        alice.sendToRoom("after the reload");
+        bob.await("the message sent after the reload", d -> message(d, "#log li.msg", "alice", "after the reload"));
+        alice.await("it is acked", d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "after the reload"));
+        assertEquals(0, alice.messages("#log li.msg.failed", "after the reload").size());
+        bob.sendPrivate("alice", "dm after the reload");
+        alice.sendPrivate("bob", "answer after the reload");
+        bob.await("alice's private answer", d -> message(d, "#direct li.msg", "alice", "answer after the reload"));
+    }
+
+    @Test
+    void aSecondTabOfTheSameUserSendsAndReceivesLikeTheFirst() {
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        alice.sendToRoom("from tab one");
+        bob.await("tab one's message", d -> message(d, "#log li.msg", "alice", "from tab one"));
+
+        String first = alice.currentTab();
+        alice.openTab(url);
+        try {
+            alice.logIn(url);
+            alice.sendToRoom("from tab two");
+            bob.await("tab two's message", d -> message(d, "#log li.msg", "alice", "from tab two"));
+            alice.await("tab two's message acked",
+                    d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "from tab two"));
+            bob.sendToRoom("to both tabs");
+            alice.await("bob's message in tab two", d -> message(d, "#log li.msg", "bob", "to both tabs"));
+        } finally {
+            alice.closeTab(first);
+        }
+        alice.await("tab two's message in tab one", d -> message(d, "#log li.msg", "alice", "from tab two"));
+        alice.await("bob's message in tab one", d -> message(d, "#log li.msg", "bob", "to both tabs"));
+        alice.sendToRoom("tab one again");
+        bob.await("tab one's second message", d -> message(d, "#log li.msg", "alice", "tab one again"));
+    }
+
+    @Test
+    void aSendThatWasNotConfirmedGoesAgainWithItsIdAfterTheReconnect() {
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        // Sent while the socket is already gone: no ack can come, and the message must not be lost.
+        alice.script("const ws = WebSocket.prototype.send;"
+                + " WebSocket.prototype.send = function (data) {"
+                + "   if (!window.__dropped && String(data).includes('lost in transit')) {"
+                + "     window.__dropped = true; this.close(); return; }"
+                + "   return ws.call(this, data); };");
+        alice.sendToRoom("lost in transit");
+        alice.await("the reconnect", d -> "open".equals(d.findElement(By.id("status")).getDomAttribute("data-state"))
+                && !alice.messages("#log li.msg.mine:not(.pending)", "lost in transit").isEmpty());
+        bob.await("the resent message", d -> message(d, "#log li.msg", "alice", "lost in transit"));
+        assertEquals(1, bob.messages("#log li.msg", "lost in transit").size(), "delivered once");
+    }
+
     // ---- page queries ---------------------------------------------------------------------------------------
 
     private static boolean isRoomMessage(JsonObject frame, String content) {

@@ -88,12 +88,11 @@
     // Every room in the list is a room we want to be in: after a reconnect the ones not joined are re-joined.
     rooms: new Map(),    // name -> room
     active: null,        // name of the selected room
-    pending: new Map(),  // client id -> { node, view, to? } awaiting an ack
+    pending: new Map(),  // client id -> { node, view, to?, frame } awaiting an ack; resent after a reconnect
     // Rooms left while connected whose own `leave` confirmation has not arrived yet. Lets a late confirmation
     // (or a late `join` of a room left right after joining it) be told apart from a real change.
     leaving: new Set(),
     whoTimers: new Map(),
-    nextId: 1,
   };
 
   // ---- small DOM helpers ------------------------------------------------------------------------------------
@@ -353,8 +352,16 @@
     return true;
   }
 
+  /**
+   * A message id unique across page loads, tabs and devices: the server refuses an id its user already sent with
+   * other content (id_conflict), and a counter that restarts on every load would collide with its own past.
+   */
   function newId() {
-    return "c" + state.nextId++;
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    if (window.crypto && typeof crypto.getRandomValues === "function") crypto.getRandomValues(bytes);
+    else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   function connect() {
@@ -425,10 +432,7 @@
       room.joined = false;
       room.users.clear();
     }
-    for (const entry of state.pending.values()) {
-      markFailed(entry, "not confirmed: connection lost");
-    }
-    state.pending.clear();
+    // Unconfirmed sends stay pending: they go again, with the same id, once reconnected (see resendPending).
     state.leaving.clear();
     for (const timer of state.whoTimers.values()) clearTimeout(timer);
     state.whoTimers.clear();
@@ -485,6 +489,7 @@
   /** Forgets everything tied to the previous identity: another name is another user. */
   function resetConversation() {
     state.rooms.clear();
+    for (const entry of state.pending.values()) markFailed(entry, "not sent: you changed identity");
     state.pending.clear();
     state.leaving.clear();
     direct.entries = [];
@@ -535,11 +540,28 @@
       if (room.joined) continue;
       send(room.everJoined ? { type: "join", room: room.name, since: room.lastSeq } : { type: "join", room: room.name });
     }
+    resendPending();
     if (!state.active || !state.rooms.has(state.active)) {
       const first = state.rooms.keys().next();
       selectRoom(first.done ? null : first.value);
     } else {
       renderAll();
+    }
+  }
+
+  /**
+   * Sends again, with their ids, the messages the last connection did not confirm. After the joins above, so a
+   * room message finds its room joined; the server answers an id it already stored with the original ack and
+   * delivers nothing twice, so resending is always safe.
+   */
+  function resendPending() {
+    for (const [id, entry] of state.pending) {
+      if (entry.frame.type === "msg" && !state.rooms.has(entry.frame.room)) {
+        state.pending.delete(id);
+        markFailed(entry, "not sent: you left the room");
+        continue;
+      }
+      send(entry.frame);
     }
   }
 
@@ -755,8 +777,9 @@
     // Shown at once as pending; the ack fixes its time, seq and place (the server does not echo our message).
     const node = messageNode({ from: state.me, content, mine: true, pending: true });
     appendEntry(room, node);
-    state.pending.set(id, { node, view: room });
-    send({ type: "msg", room: room.name, content, id });
+    const frame = { type: "msg", room: room.name, content, id };
+    state.pending.set(id, { node, view: room, frame });
+    send(frame);
     ui.text.value = "";
   }
 
@@ -777,8 +800,9 @@
     const id = newId();
     const node = messageNode({ from: state.me, to, content, isPrivate: true, mine: true, pending: true });
     appendEntry(direct, node);
-    state.pending.set(id, { node, view: direct, to });
-    send({ type: "private", to, content, id });
+    const frame = { type: "private", to, content, id };
+    state.pending.set(id, { node, view: direct, to, frame });
+    send(frame);
     ui.privateText.value = "";
   }
 
