@@ -148,6 +148,8 @@ public final class Chat implements AutoCloseable {
                 new WriteBufferWaterMark(config.maxOutboundBytes() / 2, config.maxOutboundBytes()));
         pipeline.addLast("chat-http", httpHandler);
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig()));
+        // Before the protocol handler, after the decoder and UTF-8 validator it installs before itself.
+        pipeline.addBefore("websocket", "protocol-errors", ProtocolErrorHandler.INSTANCE);
         pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
         pipeline.addLast("heartbeat", new HeartbeatHandler(config, stats));
         pipeline.addLast("slow-consumer", new SlowConsumerHandler(stats));
@@ -164,8 +166,8 @@ public final class Chat implements AutoCloseable {
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 // Pongs must reach HeartbeatHandler: they are how a silent client proves it is alive.
                 .dropPongFrames(false)
-                // null: when the decoder closed with 1002/1007/1009 it already sent its close frame, and
-                // closing must not add a second "1000 Bye" one.
+                // null: ProtocolErrorHandler sends the close frame of a violation, and closing must not add a
+                // second "1000 Bye" one.
                 .sendCloseFrame(null)
                 .forceCloseTimeoutMillis(2000)
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
@@ -173,7 +175,8 @@ public final class Chat implements AutoCloseable {
                         .allowExtensions(false)
                         .allowMaskMismatch(false)
                         .expectMaskedFrames(true)
-                        .closeOnProtocolViolation(true)
+                        // ProtocolErrorHandler closes instead, lingering so the close frame survives.
+                        .closeOnProtocolViolation(false)
                         .withUTF8Validator(true)
                         .build())
                 .build();

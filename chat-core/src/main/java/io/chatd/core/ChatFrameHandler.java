@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -48,8 +49,8 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     private SessionExpiry expiry;
     /** Null when there is no rate limit. */
     private final RateLimiter rateLimiter;
-    /** Set once the connection is being closed for flooding: later frames are dropped unread. */
-    private boolean flooding;
+    /** Set once the connection is being closed (flooding, an oversized message): later frames are dropped unread. */
+    private boolean closing;
 
     ChatFrameHandler(Chat chat) {
         this.chat = chat;
@@ -114,7 +115,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof TextWebSocketFrame && connection != null && !flooding) {
+            if (msg instanceof TextWebSocketFrame && connection != null && !closing) {
                 chat.stats().messagesReceived.increment();
                 if (admit(ctx)) {
                     onText(((TextWebSocketFrame) msg).text());
@@ -145,7 +146,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                         null);
                 return false;
             default:
-                flooding = true;
+                closing = true;
                 chat.stats().rateLimited.increment();
                 chat.stats().floodDisconnects.increment();
                 log.info("closing {} user={}: flooding past the rate limit", connection.id, connection.user);
@@ -353,11 +354,20 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            // A fragmented message outgrew maxFrameBytes (single frames are caught by the decoder).
-            Disconnect.close(ctx.channel(), CloseCodes.MESSAGE_TOO_BIG, "message too big");
+            // A fragmented message outgrew maxFrameBytes (single frames are caught by the decoder). The client
+            // may still be sending the rest: linger, so that our close frame is not lost to a reset.
+            log.debug("closing {}: {}", ctx.channel().id(), cause.getMessage());
+            closing = true;
+            Disconnect.closeLingering(ctx.channel(), CloseCodes.MESSAGE_TOO_BIG, "message too big");
         } else if (cause instanceof CorruptedFrameException) {
-            // The WebSocket decoder already sent its close frame (1002, 1007, 1009) and closes the channel.
+            // ProtocolErrorHandler answers the decoder's violations; one from elsewhere ends the connection alike.
             log.debug("protocol violation on {}: {}", ctx.channel().id(), cause.getMessage());
+            closing = true;
+            Disconnect.closeLingering(ctx.channel(), CloseCodes.PROTOCOL_ERROR, "protocol error");
+        } else if (cause instanceof PrematureChannelClosureException || !ctx.channel().isActive()) {
+            // The client went away in the middle of a fragmented message, or anything failed on a closed
+            // channel: normal client behaviour that any client can repeat, so no warning and no close frame.
+            log.debug("{} on closed {}: {}", cause.getClass().getSimpleName(), ctx.channel().id(), cause.getMessage());
         } else if (cause instanceof ClosedChannelException) {
             // A write raced with the close; nothing left to do.
             log.trace("write after close on {}", ctx.channel().id());
