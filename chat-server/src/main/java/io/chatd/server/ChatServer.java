@@ -25,10 +25,25 @@ public final class ChatServer {
     private final EventLoopGroup group;
     private final Channel serverChannel;
 
-    private ChatServer(Chat chat, EventLoopGroup group, Channel serverChannel) {
+    private final Transports transport;
+    private final int eventLoops;
+
+    private ChatServer(Chat chat, EventLoopGroup group, Channel serverChannel, Transports transport, int eventLoops) {
         this.chat = chat;
         this.group = group;
         this.serverChannel = serverChannel;
+        this.transport = transport;
+        this.eventLoops = eventLoops;
+    }
+
+    /** The transport serving the sockets: native epoll where available, NIO otherwise. */
+    public Transports transport() {
+        return transport;
+    }
+
+    /** The number of event loops. */
+    public int eventLoops() {
+        return eventLoops;
     }
 
     /**
@@ -44,9 +59,7 @@ public final class ChatServer {
             throws InterruptedException {
         Objects.requireNonNull(config, "config");
         Transports transport = Transports.best();
-        if (transport == Transports.EPOLL) {
-            log.info("transport: native epoll");
-        } else {
+        if (transport != Transports.EPOLL) {
             log.info("transport: NIO (epoll unavailable: {})", String.valueOf(Transports.epollUnavailabilityCause()));
         }
         // One loop per core: the work is non-blocking, and every extra loop on a core only adds context switches.
@@ -63,8 +76,8 @@ public final class ChatServer {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(tls == null ? chat.newChannelInitializer() : withTls(tls, chat))
                     .bind(host, port).sync().channel();
-            ChatServer server = new ChatServer(chat, group, serverChannel);
-            log.info("listening on {}:{}, WebSocket path {}, {} event loop(s){}", host, server.port(),
+            ChatServer server = new ChatServer(chat, group, serverChannel, transport, threads);
+            log.debug("listening on {}:{}, WebSocket path {}, {} event loop(s){}", host, server.port(),
                     config.websocketPath(), threads, tls == null ? "" : ", TLS: https and wss");
             return server;
         } catch (InterruptedException | RuntimeException e) {

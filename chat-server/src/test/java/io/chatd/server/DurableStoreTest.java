@@ -168,7 +168,7 @@ class DurableStoreTest {
     /** Reads the server's log until it says where it listens; keeps draining it afterwards. */
     private static int awaitListeningPort(Process process) throws IOException {
         BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("listening on [^ ]*:(\\d+)");
+        Pattern listening = Pattern.compile("ready on [^ ]*:(\\d+)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         String line;
         while (System.nanoTime() < deadline && (line = log.readLine()) != null) {
