@@ -175,6 +175,9 @@ class WebClientBrowserTest {
         alice.sendToRoom("live again");
         bob.await("live traffic after the replay", d -> message(d, "#log li.msg", "alice", "live again"));
         assertEquals(List.of("before", "missed one", "missed two", "live again"), bob.contents("#log li.msg"));
+        // One "bob joined" per connection: the resume's repeated join notice is not shown again.
+        assertEquals(2L, bob.texts("#log li.notice.join").stream().filter(t -> t.contains("bob")).count(),
+                bob.texts("#log li.notice").toString());
     }
 
     @Test

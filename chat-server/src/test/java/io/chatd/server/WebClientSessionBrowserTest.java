@@ -99,6 +99,9 @@ class WebClientSessionBrowserTest {
     @Test
     void aReloadComesBackToTheSameRoomsConnectedWithoutTypingAnything() {
         alice.logIn(url);
+        assertFalse(alice.element(By.id("token")).isDisplayed(), "--auth none: no token field");
+        assertFalse(alice.element(By.id("connect")).isEnabled(), "the login form is inert while connected");
+        assertEquals("true", alice.element(By.id("name")).getDomProperty("readOnly"));
         alice.joinRoom("dev");
         alice.sendToRoom("said in dev");
         alice.await("the message acked", d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "said in dev"));
