@@ -69,8 +69,8 @@ public final class Chat implements AutoCloseable {
         this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
         this.persister = new Persister(Objects.requireNonNull(config.store().get(), "store"), config.retention(),
                 "chat-store");
-        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize());
-        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser());
+        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), config.maxOutboundBytes() / 4);
+        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser(), config.maxOutboundBytes());
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);

@@ -35,7 +35,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     private static final Set<String> ROOM_FIELDS = Set.of("room");
     private static final Set<String> HISTORY_FIELDS = Set.of("room", "before", "limit");
     private static final Set<String> READ_FIELDS = Set.of("with", "seq");
-    /** A history page: 100 messages of at most 4096 characters stay well under the outbound cap. */
+    /** Most messages in a history page; RoomRegistry.history also bounds the page's bytes. */
     static final int MAX_HISTORY_LIMIT = 100;
     static final int DEFAULT_HISTORY_LIMIT = 50;
     private static final Set<String> AUTH_FIELDS = Set.of("token");

@@ -30,13 +30,20 @@ final class RoomRegistry {
     private final ChatStats stats;
     private final Persister persister;
     private final int replayLimit;
+    /**
+     * Most bytes one answer may put in a connection's outbound buffer at once (a quarter of the outbound cap): a
+     * history page of 100 messages of emoji or escaped control characters would otherwise be a 2.4 MB frame,
+     * past the cap, and close its requester as a slow consumer.
+     */
+    private final int answerBytes;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
-    RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit) {
+    RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit, int answerBytes) {
         this.loops = loops;
         this.stats = stats;
         this.persister = persister;
         this.replayLimit = replayLimit;
+        this.answerBytes = answerBytes;
         this.dormantSeqs = new ConcurrentHashMap<>(persister.initialState().roomSeqs());
     }
 
@@ -62,7 +69,7 @@ final class RoomRegistry {
      */
     void resume(Connection connection, String roomName, long since) {
         onRoom(roomName, true, room -> {
-            Room.Replay replay = room.addResuming(connection);
+            Room.Replay replay = room.addResuming(connection, answerBytes);
             ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
             if (replay == null) {
                 connection.send(notice);
@@ -114,8 +121,10 @@ final class RoomRegistry {
         }
         boolean queued = persister.read(store -> store.roomMessages(room.name, since, joinedAt + 1, replayLimit),
                 (messages, error) -> onLoop(room.loop, () -> {
-                    List<RoomMessage> got = error == null ? messages : List.of();
-                    boolean recovered = error == null && !got.isEmpty() && got.get(0).seq() == since + 1;
+                    List<RoomMessage> read = error == null ? messages : List.of();
+                    List<RoomMessage> got = newestWithin(read, answerBytes);
+                    boolean recovered = error == null && !got.isEmpty() && got.size() == read.size()
+                            && got.get(0).seq() == since + 1;
                     connection.send(ServerMessages.resume(alloc, room.name, since, recovered, got.size()));
                     for (RoomMessage m : got) {
                         connection.send(ServerMessages.roomMessage(alloc, m.room(), m.from(), m.content(), m.ts(),
@@ -128,7 +137,11 @@ final class RoomRegistry {
     }
 
     private void finishReplay(Room room, Connection connection, Room.Replay replay, long since,
-                              List<RoomMessage> messages, boolean recovered) {
+                              List<RoomMessage> read, boolean readRecovered) {
+        // A replay larger than the answer budget would trip the slow-consumer close on every resume: the newest
+        // that fit are sent, and the client is told it could not be recovered whole.
+        List<RoomMessage> messages = newestWithin(read, answerBytes);
+        boolean recovered = readRecovered && messages.size() == read.size() && !replay.overflowed;
         int held = 0;
         for (long seq : replay.seqs) {
             held += seq > replay.upTo ? 1 : 0;
@@ -257,11 +270,29 @@ final class RoomRegistry {
                     }
                     boolean more = messages.size() > limit;
                     List<RoomMessage> page = more ? messages.subList(1, messages.size()) : messages;
-                    requester.send(ServerMessages.history(alloc, roomName, page, more, requestId));
+                    // The newest that fit the byte budget; the client pages back from the oldest.
+                    List<RoomMessage> fit = newestWithin(page, answerBytes);
+                    requester.send(ServerMessages.history(alloc, roomName, fit, more || fit.size() < page.size(),
+                            requestId));
                 });
         if (!queued) {
             requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, "the store is overloaded", requestId));
         }
+    }
+
+    /** The newest of {@code messages} (oldest first) whose frames fit in {@code budget} bytes; at least one. */
+    static List<RoomMessage> newestWithin(List<RoomMessage> messages, long budget) {
+        int from = messages.size();
+        long bytes = 0;
+        while (from > 0 && (from == messages.size() || bytes + worstCaseBytes(messages.get(from - 1)) <= budget)) {
+            bytes += worstCaseBytes(messages.get(--from));
+        }
+        return messages.subList(from, messages.size());
+    }
+
+    /** An upper bound of a message's size in a frame: every UTF-16 unit escaped as six bytes, plus the fields. */
+    static long worstCaseBytes(RoomMessage m) {
+        return 96 + 6L * (m.from().length() + m.content().length());
     }
 
     /** Sends the sorted users present in the room to the requester. */

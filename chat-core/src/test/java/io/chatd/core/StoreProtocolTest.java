@@ -230,6 +230,61 @@ class StoreProtocolTest {
     }
 
     @Test
+    void aThousandLongStoredMessagesReachTheirUserInOrderWithoutASlowConsumerClose() {
+        // 16 MB, sixteen times the outbound cap and more than the kernel's socket buffers take: written at once, they closed the connection with 4000 on every
+        // reconnect, and since none was marked delivered, the user was locked out for good.
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").maxOutboundBytes(1024 * 1024));
+             TestClient alice = connect(server, "alice")) {
+            for (int i = 1; i <= 1000; i++) {
+                alice.sendJson("type", "private", "to", "bob", "content", fourKiB(i), "id", "p" + i);
+            }
+            for (int i = 1; i <= 1000; i++) {
+                assertTrue(alice.nextOfType("ack").get("stored").getAsBoolean());
+            }
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                    // A phone that is slow to start reading: the backlog waits for it instead of cutting it off.
+                    bob.stopReading();
+                    sleep(1000);
+                    bob.resumeReading();
+                    bob.expect("welcome");
+                    int expected = attempt == 1 ? 1000 : 0;
+                    for (int i = 1; i <= expected; i++) {
+                        JsonObject frame = bob.next();
+                        assertEquals("private", frame.get("type").getAsString(), "frame " + i + ": " + frame);
+                        assertEquals(fourKiB(i), frame.get("content").getAsString());
+                        assertEquals(i, frame.get("seq").getAsLong());
+                        if (i == 300) { // and one that pauses in the middle
+                            bob.stopReading();
+                            sleep(500);
+                            bob.resumeReading();
+                        }
+                    }
+                    // Nothing more, no close: and on the next connect, nothing again (all marked delivered).
+                    bob.sendJson("type", "ping", "id", "still-here");
+                    assertEquals("still-here", bob.nextOfType("pong").get("id").getAsString());
+                    sleep(300); // let the last page's delivery mark reach the store
+                }
+            }
+        }
+    }
+
+    /** The longest content the server takes by default, numbered: 4096 code points, 16 KB of UTF-8. */
+    private static String fourKiB(int i) {
+        String prefix = i + ":";
+        return prefix + "\uD83D\uDE00".repeat(4096 - prefix.length());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void offlineMessagesOverTheCapPushOutTheOldest() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom("").offlineMaxPerUser(3));
              TestClient alice = connect(server, "alice")) {
@@ -403,6 +458,89 @@ class StoreProtocolTest {
     }
 
     @Test
+    void aHistoryPageOfLongMessagesStaysUnderTheOutboundCapAndPagesOn() {
+        // 100 messages of 4096 escaped control characters: 2.4 MB in one frame, past a 1 MiB cap (4000 close).
+        String escaped = "\u0001".repeat(4000);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").maxOutboundBytes(1024 * 1024));
+             TestClient alice = joined(server, "alice", "r")) {
+            for (int i = 1; i <= 100; i++) {
+                alice.sendJson("type", "msg", "room", "r", "content", i + escaped);
+            }
+            publish(alice, "r", "last", "last");
+            alice.send("{\"type\":\"history\",\"room\":\"r\",\"limit\":100,\"before\":101}");
+            JsonObject page = alice.expect("history");
+            JsonArray messages = page.getAsJsonArray("messages");
+            assertTrue(messages.size() >= 1 && messages.size() < 100, "a smaller page: " + messages.size());
+            assertTrue(page.get("more").getAsBoolean());
+            assertTrue(page.toString().length() <= 256 * 1024, "frame of " + page.toString().length() + " chars");
+            // The newest of the range came, oldest first; the next page continues below the oldest.
+            JsonObject newest = messages.get(messages.size() - 1).getAsJsonObject();
+            assertEquals(100, newest.get("seq").getAsLong());
+            long oldest = messages.get(0).getAsJsonObject().get("seq").getAsLong();
+            alice.send("{\"type\":\"history\",\"room\":\"r\",\"limit\":100,\"before\":" + oldest + "}");
+            JsonArray next = alice.expect("history").getAsJsonArray("messages");
+            assertEquals(oldest - 1, next.get(next.size() - 1).getAsJsonObject().get("seq").getAsLong());
+            alice.sendJson("type", "ping", "id", "alive");
+            assertEquals("alive", alice.nextOfType("pong").get("id").getAsString(), "no slow-consumer close");
+        }
+    }
+
+    @Test
+    void aResumeThatMissedMoreThanTheBudgetGetsTheNewestAndRecoveredFalseNotAClose() {
+        String longText = "\u0001".repeat(4000); // 24 KB escaped each
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").maxOutboundBytes(64 * 1024));
+             TestClient alice = joined(server, "alice", "r")) {
+            for (int i = 1; i <= 30; i++) { // 720 KB missed: eleven times the outbound cap
+                alice.sendJson("type", "msg", "room", "r", "content", i + longText);
+            }
+            publish(alice, "r", "the newest", "n");
+            try (TestClient bob = connect(server, "bob")) {
+                bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":0}");
+                bob.nextOfType("join");
+                JsonObject resume = bob.expect("resume");
+                assertFalse(resume.get("recovered").getAsBoolean(), resume.toString());
+                int count = resume.get("count").getAsInt();
+                assertTrue(count >= 1 && count < 31, "the newest that fit: " + count);
+                JsonObject last = null;
+                for (int i = 0; i < count; i++) {
+                    last = bob.expect("msg");
+                }
+                assertEquals("the newest", last.get("content").getAsString());
+                bob.sendJson("type", "ping", "id", "alive");
+                assertEquals("alive", bob.nextOfType("pong").get("id").getAsString(), "no slow-consumer close");
+            }
+        }
+    }
+
+    @Test
+    void broadcastsHeldForAResumeAreBoundedAndPastTheBoundTheResumeSaysRecoveredFalse() throws Exception {
+        CountDownLatch readsOpen = new CountDownLatch(1);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").maxOutboundBytes(64 * 1024)
+                .store(() -> new FailingStore(new AtomicBoolean(), readsOpen)));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = connect(server, "bob")) {
+            publish(alice, "r", "before", "b"); // so that the resume must read the store
+            bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":0}");
+            bob.nextOfType("join"); // bob is a member now, his replay waiting for the (slow) store read
+            String longText = "x".repeat(4000);
+            for (int i = 1; i <= 20; i++) { // 80 KB broadcast meanwhile: more than the 16 KB held for a resume
+                alice.sendJson("type", "msg", "room", "r", "content", i + longText);
+            }
+            alice.sendJson("type", "ping", "id", "sent");
+            alice.nextOfType("pong");
+            readsOpen.countDown();
+            JsonObject resume = bob.expect("resume");
+            assertFalse(resume.get("recovered").getAsBoolean(), "the held frames were dropped: " + resume);
+            publish(alice, "r", "live after", "live");
+            JsonObject live;
+            do {
+                live = bob.nextOfType("msg");
+            } while (!live.get("content").getAsString().equals("live after"));
+            bob.sendJson("type", "ping", "id", "alive");
+            assertEquals("alive", bob.nextOfType("pong").get("id").getAsString());
+        }
+    }
+
+    @Test
     void badStoreRequestsGetErrorsAndTheConnectionKeepsWorking() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
              TestClient alice = joined(server, "alice", "r")) {
@@ -450,13 +588,22 @@ class StoreProtocolTest {
         }
     }
 
-    /** A memory store whose commits fail while {@code failing} is set, like a full disk. */
+    /**
+     * A memory store whose commits fail while {@code failing} is set, like a full disk, and whose room reads wait
+     * for {@code readsOpen}, like a slow disk.
+     */
     private static final class FailingStore implements MessageStore {
         private final MemoryMessageStore memory = new MemoryMessageStore();
         private final AtomicBoolean failing;
+        private final CountDownLatch readsOpen;
 
         FailingStore(AtomicBoolean failing) {
+            this(failing, new CountDownLatch(0));
+        }
+
+        FailingStore(AtomicBoolean failing, CountDownLatch readsOpen) {
             this.failing = failing;
+            this.readsOpen = readsOpen;
         }
 
         @Override
@@ -474,6 +621,11 @@ class StoreProtocolTest {
 
         @Override
         public List<RoomMessage> roomMessages(String room, long afterSeq, long beforeSeq, int limit) {
+            try {
+                readsOpen.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return memory.roomMessages(room, afterSeq, beforeSeq, limit);
         }
 

@@ -749,7 +749,10 @@
       if (node.classList.contains("msg") && !node.classList.contains("pending")) removeEntry(room, node);
     }
     room.seqs.clear();
+    room.oldestSeq = Infinity;
     appendEntry(room, noticeNode("system", null, "some messages from while you were away are no longer available"));
+    // What follows is only the newest part: a history page fills in above it, as on a first join.
+    send({ type: "history", room: room.name, limit: HISTORY_PAGE });
   }
 
   /**
