@@ -22,6 +22,7 @@ import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A chat service: its rooms, its users and the Netty handlers that serve them. Each instance is independent;
@@ -40,6 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *     }
  * });
  * chat.broadcast("lobby", "system", "deploy finished");  // publish from application code
+ * chat.sendPrivate("system", "alice", "your export is ready");
  * }</pre>
  *
  * <p>Threading: every callback of a connection runs on its channel's event loop; each room is owned by one event
@@ -200,18 +202,27 @@ public final class Chat implements AutoCloseable {
 
     /**
      * Sends a private message from application code to every connection of {@code to}. When {@code to} has no
-     * connection the message is stored and delivered on its next connect, unless offline storage is off
-     * ({@link ChatConfig#offlineMaxPerUser()} 0).
+     * connection the message is stored and delivered on its next connect. Completes once the message (or, when
+     * delivered live, its conversation seq) is stored; fails with {@link java.util.concurrent.RejectedExecutionException}
+     * when {@code to} is offline and offline storage is off ({@link ChatConfig#offlineMaxPerUser()} 0) or the store
+     * is overloaded, and with the store's exception when the commit failed.
      *
-     * @return the number of connections it was queued to; 0 when the user is offline
+     * @param from the sender shown to the recipient; any string, need not be a connected user
      */
-    public int sendPrivate(String from, String to, String content) {
+    public CompletableFuture<PrivateReceipt> sendPrivate(String from, String to, String content) {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(content, "content");
-        int online = users.connections(to).size();
-        privates.send(from, to, content, null, 0, sent -> { }, error -> { });
-        return online;
+        CompletableFuture<PrivateReceipt> receipt = new CompletableFuture<>();
+        Privates.Outcome outcome = privates.send(from, to, content, null, 0,
+                sent -> receipt.complete(new PrivateReceipt(sent.seq(), sent.ts(), sent.stored())),
+                receipt::completeExceptionally);
+        if (outcome == Privates.Outcome.OFFLINE) {
+            receipt.completeExceptionally(new RejectedExecutionException(to + " is not connected"));
+        } else if (outcome == Privates.Outcome.OVERLOADED) {
+            receipt.completeExceptionally(new RejectedExecutionException("the store is overloaded"));
+        }
+        return receipt;
     }
 
     /**

@@ -32,6 +32,9 @@ public final class ChatConfig {
     private final Duration idleTimeout;
     private final Duration handshakeTimeout;
     private final int maxFrameBytes;
+    /** Rooms one connection may be in unless configured; the daemon's default too. */
+    public static final int DEFAULT_MAX_ROOMS_PER_CONNECTION = 100;
+
     private final int maxContentChars;
     private final int maxOutboundBytes;
     private final int maxHttpRequestBytes;
@@ -158,7 +161,10 @@ public final class ChatConfig {
         return maxFrameBytes;
     }
 
-    /** Longest {@code content} of a message, in UTF-16 chars; longer gets error {@code too_long}. */
+    /**
+     * Longest {@code content} of a message, in Unicode code points (an emoji is one, not two UTF-16 chars);
+     * longer gets error {@code too_long}.
+     */
     public int maxContentChars() {
         return maxContentChars;
     }
@@ -310,7 +316,7 @@ public final class ChatConfig {
         private int rateBurst;
         private int maxConnections;
         private int maxConnectionsPerIp;
-        private int maxRoomsPerConnection;
+        private int maxRoomsPerConnection = DEFAULT_MAX_ROOMS_PER_CONNECTION;
         private int maxRoomMembers;
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private Supplier<? extends MessageStore> store = MemoryMessageStore::new;
@@ -455,7 +461,7 @@ public final class ChatConfig {
             return this;
         }
 
-        /** Default 0: no limit. */
+        /** Default 100; 0: no limit. */
         public Builder maxRoomsPerConnection(int maxRoomsPerConnection) {
             this.maxRoomsPerConnection = maxRoomsPerConnection;
             return this;

@@ -108,16 +108,29 @@ final class Privates {
         if (!storesOffline()) {
             return;
         }
-        persister.read(store -> {
+        boolean queued = persister.read(store -> {
             List<PrivateMessage> waiting = store.undelivered(connection.user, offlineMax);
             // Set on the store thread, in the same order as every storing: see the class comment.
             connection.inboxFetched = true;
             return waiting;
         }, (waiting, error) -> {
-            if (error == null && !waiting.isEmpty()) {
+            if (error != null) {
+                inboxUnreadable(connection);
+            } else if (!waiting.isEmpty()) {
                 deliverStored(connection, waiting);
             }
         });
+        if (!queued) {
+            inboxUnreadable(connection);
+        }
+    }
+
+    /**
+     * A connection that cannot get its stored messages must not look complete, or it would never get them: it is
+     * closed with 1011, which clients answer by reconnecting with backoff, and the next connect reads again.
+     */
+    private void inboxUnreadable(Connection connection) {
+        Disconnect.close(connection.channel, CloseCodes.INTERNAL_ERROR, "stored messages unavailable; reconnect");
     }
 
     /** On the store thread, after a stored message was committed: hand it to connections that already fetched. */

@@ -2,6 +2,7 @@ package io.chatd.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -18,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -588,6 +591,44 @@ class StoreProtocolTest {
         }
     }
 
+    @Test
+    void sendPrivateFromCodeFailsWhenTheMessageWasNotTaken() throws Exception {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> new FailingStore(failing)))) {
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> server.chat().sendPrivate("ops", "bob", "lost").get(5, TimeUnit.SECONDS));
+            assertTrue(refused.getCause() instanceof StoreException, refused.toString());
+            failing.set(false);
+            assertTrue(server.chat().sendPrivate("ops", "bob", "kept").get(5, TimeUnit.SECONDS).stored());
+        }
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").offlineMaxPerUser(0))) {
+            ExecutionException offline = assertThrows(ExecutionException.class,
+                    () -> server.chat().sendPrivate("ops", "bob", "nobody home").get(5, TimeUnit.SECONDS));
+            assertTrue(offline.getCause() instanceof RejectedExecutionException, offline.toString());
+        }
+    }
+
+    @Test
+    void aConnectionWhoseStoredMessagesCannotBeReadIsToldToReconnect() {
+        AtomicBoolean failing = new AtomicBoolean(false);
+        AtomicBoolean inboxFails = new AtomicBoolean(false);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("")
+                .store(() -> new FailingStore(failing, new CountDownLatch(0), inboxFails)));
+             TestClient alice = connect(server, "alice")) {
+            alice.sendJson("type", "private", "to", "bob", "content", "waiting for you", "id", "w");
+            assertTrue(alice.nextOfType("ack").get("stored").getAsBoolean());
+            inboxFails.set(true);
+            try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                // Without its stored messages the connection would look complete and never get them.
+                assertEquals(CloseCodes.INTERNAL_ERROR, bob.awaitCloseCode());
+            }
+            inboxFails.set(false);
+            try (TestClient bob = connect(server, "bob")) {
+                assertEquals("waiting for you", bob.nextOfType("private").get("content").getAsString());
+            }
+        }
+    }
+
     /**
      * A memory store whose commits fail while {@code failing} is set, like a full disk, and whose room reads wait
      * for {@code readsOpen}, like a slow disk.
@@ -596,14 +637,20 @@ class StoreProtocolTest {
         private final MemoryMessageStore memory = new MemoryMessageStore();
         private final AtomicBoolean failing;
         private final CountDownLatch readsOpen;
+        private final AtomicBoolean inboxFails;
 
         FailingStore(AtomicBoolean failing) {
             this(failing, new CountDownLatch(0));
         }
 
         FailingStore(AtomicBoolean failing, CountDownLatch readsOpen) {
+            this(failing, readsOpen, new AtomicBoolean());
+        }
+
+        FailingStore(AtomicBoolean failing, CountDownLatch readsOpen, AtomicBoolean inboxFails) {
             this.failing = failing;
             this.readsOpen = readsOpen;
+            this.inboxFails = inboxFails;
         }
 
         @Override
@@ -631,6 +678,9 @@ class StoreProtocolTest {
 
         @Override
         public List<PrivateMessage> undelivered(String user, int limit) {
+            if (inboxFails.get()) {
+                throw new StoreException("I/O error");
+            }
             return memory.undelivered(user, limit);
         }
 

@@ -25,6 +25,9 @@ public final class ChatServer {
     private final EventLoopGroup group;
     private final Channel serverChannel;
 
+    /** How long loops still busy at the end of the grace period get to stop before the store closes anyway. */
+    private static final long LOOP_STOP_MILLIS = 5000;
+
     private final Transports transport;
     private final int eventLoops;
 
@@ -121,6 +124,12 @@ public final class ChatServer {
         }
         group.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
         boolean stopped = group.terminationFuture().awaitUninterruptibly(remainingMillis(deadline));
+        if (!stopped) {
+            // The store must close after the loops, or a loop still running could be told a write succeeded that
+            // never runs. Past the grace period the loops' remaining tasks are abandoned, not awaited forever.
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            group.terminationFuture().awaitUninterruptibly(LOOP_STOP_MILLIS);
+        }
         // After the loops: nothing can publish any more, so every acked message is already queued for the store.
         chat.close();
         log.info("shutdown {}", closed && stopped ? "complete" : "timed out");

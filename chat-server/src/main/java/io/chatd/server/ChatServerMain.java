@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 /**
  * The {@code chat-server} command: parses flags, validates them, translates them to a {@link ChatConfig}, runs
  * the server and shuts it down in order on SIGTERM or SIGINT. Exit codes: 0 after a clean run, 1 when the
- * server could not start, 2 for bad flags.
+ * server could not start, 2 for bad flags, 3 when the shutdown ran out of --shutdown-grace.
  */
 @Command(name = "chat-server", mixinStandardHelpOptions = true, versionProvider = ChatServerMain.Version.class,
         sortOptions = false, usageHelpAutoWidth = true, customSynopsis = "chat-server [OPTIONS]",
@@ -42,6 +42,8 @@ import picocli.CommandLine.Option;
 public final class ChatServerMain implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ChatServerMain.class);
+    /** Exit code when the graceful shutdown did not finish within --shutdown-grace. */
+    static final int EXIT_SHUTDOWN_TIMED_OUT = 3;
 
     @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
@@ -213,8 +215,8 @@ public final class ChatServerMain implements Callable<Integer> {
                 describeStore(), security.auth, server.transport().name().toLowerCase(Locale.ROOT),
                 server.eventLoops());
         awaitStopSignal();
-        server.shutdown(shutdownGrace);
-        return 0;
+        // A distinct code for a shutdown that ran out of time: some clients were cut off without their 1001.
+        return server.shutdown(shutdownGrace) ? 0 : EXIT_SHUTDOWN_TIMED_OUT;
     }
 
     /** The host a person types in a browser: a wildcard bind is reachable as localhost. */

@@ -77,7 +77,8 @@ final class SecurityOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxConnectionsPerIp;
 
-    @Option(names = "--max-rooms-per-connection", defaultValue = "100", paramLabel = "N",
+    @Option(names = "--max-rooms-per-connection", defaultValue = "" + ChatConfig.DEFAULT_MAX_ROOMS_PER_CONNECTION,
+            paramLabel = "N",
             description = "Rooms one connection may be in; more get error too_many_rooms. 0: no limit "
                     + "(default: ${DEFAULT-VALUE}).")
     int maxRoomsPerConnection;

@@ -194,6 +194,8 @@ class ChatServerMainTest {
         ChatConfig defaults = plain.toChatConfig();
         assertEquals(0.0, defaults.rateLimit());
         assertEquals(100, defaults.maxRoomsPerConnection());
+        assertEquals(ChatConfig.newBuilder().build().maxRoomsPerConnection(), defaults.maxRoomsPerConnection(),
+                "the library and the daemon share one default");
     }
 
     @Test
