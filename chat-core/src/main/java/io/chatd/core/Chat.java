@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,6 +59,8 @@ public final class Chat implements AutoCloseable {
     private final RoomRegistry rooms;
     private final Privates privates;
     private final RecentIds recentIds;
+    /** The numbering's epoch, sent in {@code welcome} and {@code resume}; see docs/protocol.md. */
+    private final String epoch;
     /** Every open WebSocket, for the connection count and shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
@@ -71,7 +74,11 @@ public final class Chat implements AutoCloseable {
         this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
         this.persister = new Persister(Objects.requireNonNull(config.store().get(), "store"), config.retention(),
                 "chat-store");
-        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), config.maxOutboundBytes() / 4);
+        String stored = persister.initialState().epoch();
+        // A store that cannot vouch for its numbering across restarts (memory) gets a new epoch every start.
+        this.epoch = stored != null ? stored : Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
+        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), config.maxOutboundBytes() / 4,
+                epoch);
         this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser(), config.maxOutboundBytes());
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
@@ -279,5 +286,10 @@ public final class Chat implements AutoCloseable {
 
     RecentIds recentIds() {
         return recentIds;
+    }
+
+    /** The epoch of this instance's numbering: seqs are comparable only within one epoch. */
+    public String epoch() {
+        return epoch;
     }
 }

@@ -31,7 +31,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     /** Fields each request type may carry besides {@code type} and {@code id}. */
     private static final Set<String> MSG_FIELDS = Set.of("room", "content");
     private static final Set<String> PRIVATE_FIELDS = Set.of("to", "content");
-    private static final Set<String> JOIN_FIELDS = Set.of("room", "since");
+    private static final Set<String> JOIN_FIELDS = Set.of("room", "since", "epoch");
     private static final Set<String> ROOM_FIELDS = Set.of("room");
     private static final Set<String> HISTORY_FIELDS = Set.of("room", "before", "limit");
     private static final Set<String> READ_FIELDS = Set.of("with", "seq");
@@ -90,7 +90,8 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             connection.rooms.add(defaultRoom);
         }
         // Welcome first: the join notice of the default room must not arrive before it.
-        connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms)));
+        connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms),
+                chat.epoch()));
         if (joinDefault) {
             chat.rooms().join(connection, defaultRoom);
         }
@@ -192,6 +193,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 request.onlyFields(JOIN_FIELDS);
                 String room = request.name("room");
                 long since = request.optionalLong("since", 0, Long.MAX_VALUE, -1);
+                // A since from another numbering (a crash or a memory store's restart since) means nothing here;
+                // a client that sends no epoch is taken at its word.
+                String epoch = request.optionalString("epoch", 64);
                 if (!identity.mayJoin(room)) {
                     throw new RequestException(ErrorCode.FORBIDDEN, "your token does not allow room " + room, request.id);
                 }
@@ -209,7 +213,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 if (since < 0) {
                     chat.rooms().join(connection, room); // a repeated join is answered to this connection only
                 } else {
-                    chat.rooms().resume(connection, room, since);
+                    chat.rooms().resume(connection, room, since, epoch == null || epoch.equals(chat.epoch()));
                 }
             }
             case "leave" -> {

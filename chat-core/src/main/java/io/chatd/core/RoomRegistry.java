@@ -36,9 +36,13 @@ final class RoomRegistry {
      * past the cap, and close its requester as a slow consumer.
      */
     private final int answerBytes;
+    /** The numbering's epoch (see {@link io.chatd.core.store.StoreState#epoch()}), sent with every resume. */
+    private final String epoch;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
-    RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit, int answerBytes) {
+    RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit, int answerBytes,
+                 String epoch) {
+        this.epoch = epoch;
         this.loops = loops;
         this.stats = stats;
         this.persister = persister;
@@ -67,13 +71,13 @@ final class RoomRegistry {
      * At most {@code replayLimit} (the history size) messages are replayed; when the store no longer reaches
      * back to {@code since} the resume frame says {@code recovered:false}.
      */
-    void resume(Connection connection, String roomName, long since) {
+    void resume(Connection connection, String roomName, long since, boolean sameEpoch) {
         onRoom(roomName, true, room -> {
             Room.Replay replay = room.addResuming(connection, answerBytes);
             ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
             if (replay == null) {
                 connection.send(notice);
-                resumeMember(room, connection, since);
+                resumeMember(room, connection, since, sameEpoch);
                 return;
             }
             if (replay.firstOfUser) {
@@ -82,10 +86,11 @@ final class RoomRegistry {
             }
             connection.send(notice);
             long upTo = replay.upTo;
-            // A since beyond the last seq comes from another life of the room (a memory store restarted):
+            // A since from another epoch, or beyond the last seq, comes from another life of the numbering:
             // replay the newest messages and say the client's view could not be recovered.
-            long after = since <= upTo ? since : 0;
-            if (since == upTo) {
+            boolean trusted = sameEpoch && since <= upTo;
+            long after = trusted ? since : 0;
+            if (trusted && since == upTo) {
                 finishReplay(room, connection, replay, since, List.of(), true);
                 return;
             }
@@ -95,8 +100,7 @@ final class RoomRegistry {
                             return; // left, closed or resumed again meanwhile
                         }
                         List<RoomMessage> got = error == null ? messages : List.of();
-                        boolean recovered = since <= upTo && error == null
-                                && (got.isEmpty() ? since == upTo : got.get(0).seq() == since + 1);
+                        boolean recovered = trusted && error == null && complete(got, since, upTo);
                         finishReplay(room, connection, replay, since, got, recovered);
                     }));
             if (!queued) {
@@ -110,30 +114,50 @@ final class RoomRegistry {
      * it has received every message after the seq it joined at live, so only those up to it are replayed. They
      * may arrive after live messages with a higher seq; the client orders by seq.
      */
-    private void resumeMember(Room room, Connection connection, long since) {
+    private void resumeMember(Room room, Connection connection, long since, boolean sameEpoch) {
         long joinedAt = room.liveSince(connection);
         if (joinedAt < 0) {
             return; // still resuming from an earlier join: that replay covers it
         }
-        if (since >= joinedAt) {
-            connection.send(ServerMessages.resume(alloc, room.name, since, since <= room.lastSeq(), 0));
+        boolean trusted = sameEpoch && since <= room.lastSeq();
+        if (trusted && since >= joinedAt) {
+            connection.send(ServerMessages.resume(alloc, room.name, since, true, 0, epoch));
             return;
         }
-        boolean queued = persister.read(store -> store.roomMessages(room.name, since, joinedAt + 1, replayLimit),
+        long after = trusted ? since : 0;
+        if (after >= joinedAt) {
+            connection.send(ServerMessages.resume(alloc, room.name, since, false, 0, epoch));
+            return;
+        }
+        boolean queued = persister.read(store -> store.roomMessages(room.name, after, joinedAt + 1, replayLimit),
                 (messages, error) -> onLoop(room.loop, () -> {
                     List<RoomMessage> read = error == null ? messages : List.of();
                     List<RoomMessage> got = newestWithin(read, answerBytes);
-                    boolean recovered = error == null && !got.isEmpty() && got.size() == read.size()
-                            && got.get(0).seq() == since + 1;
-                    connection.send(ServerMessages.resume(alloc, room.name, since, recovered, got.size()));
+                    boolean recovered = trusted && error == null && got.size() == read.size()
+                            && complete(got, since, joinedAt);
+                    connection.send(ServerMessages.resume(alloc, room.name, since, recovered, got.size(), epoch));
                     for (RoomMessage m : got) {
                         connection.send(ServerMessages.roomMessage(alloc, m.room(), m.from(), m.content(), m.ts(),
                                 m.seq()));
                     }
                 }));
         if (!queued) {
-            connection.send(ServerMessages.resume(alloc, room.name, since, false, 0));
+            connection.send(ServerMessages.resume(alloc, room.name, since, false, 0, epoch));
         }
+    }
+
+    /**
+     * Whether {@code messages} are every seq from {@code since + 1} to {@code upTo}: a commit that failed leaves a
+     * hole in the history, and a replay across it must not claim to be whole.
+     */
+    static boolean complete(List<RoomMessage> messages, long since, long upTo) {
+        long expected = since + 1;
+        for (RoomMessage m : messages) {
+            if (m.seq() != expected++) {
+                return false;
+            }
+        }
+        return expected == upTo + 1;
     }
 
     private void finishReplay(Room room, Connection connection, Room.Replay replay, long since,
@@ -146,7 +170,7 @@ final class RoomRegistry {
         for (long seq : replay.seqs) {
             held += seq > replay.upTo ? 1 : 0;
         }
-        connection.send(ServerMessages.resume(alloc, room.name, since, recovered, messages.size() + held));
+        connection.send(ServerMessages.resume(alloc, room.name, since, recovered, messages.size() + held, epoch));
         long last = since;
         for (RoomMessage m : messages) {
             connection.send(ServerMessages.roomMessage(alloc, m.room(), m.from(), m.content(), m.ts(), m.seq()));

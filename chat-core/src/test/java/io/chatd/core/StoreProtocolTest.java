@@ -2,6 +2,7 @@ package io.chatd.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -540,6 +541,53 @@ class StoreProtocolTest {
             } while (!live.get("content").getAsString().equals("live after"));
             bob.sendJson("type", "ping", "id", "alive");
             assertEquals("alive", bob.nextOfType("pong").get("id").getAsString());
+        }
+    }
+
+    @Test
+    void aSinceFromBeforeAMemoryStoreRestartIsNotRecoveredEvenWhenTheRoomGrewPastIt() {
+        String oldEpoch;
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r")) {
+            oldEpoch = server.chat().epoch();
+            for (int i = 1; i <= 5; i++) {
+                publish(alice, "r", "first life " + i, "a" + i);
+            }
+        }
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = connect(server, "bob")) {
+            assertNotEquals(oldEpoch, server.chat().epoch(), "a memory store cannot vouch for old seqs");
+            for (int i = 1; i <= 8; i++) { // the new life's room grows past bob's since
+                publish(alice, "r", "second life " + i, "b" + i);
+            }
+            bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":5,\"epoch\":\"" + oldEpoch + "\"}");
+            JsonObject stale = bob.nextOfType("resume");
+            assertFalse(stale.get("recovered").getAsBoolean(), stale.toString());
+            assertEquals(server.chat().epoch(), stale.get("epoch").getAsString(), "the epoch to keep from now on");
+            bob.drain(QUIET);
+            bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":5,\"epoch\":\"" + server.chat().epoch() + "\"}");
+            JsonObject current = bob.nextOfType("resume");
+            assertTrue(current.get("recovered").getAsBoolean(), current.toString());
+        }
+    }
+
+    @Test
+    void aReplayAcrossAHoleLeftByAFailedCommitIsNotRecovered() {
+        AtomicBoolean failing = new AtomicBoolean(false);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> new FailingStore(failing)));
+             TestClient alice = joined(server, "alice", "r")) {
+            publish(alice, "r", "one", "1");
+            failing.set(true);
+            alice.sendJson("type", "msg", "room", "r", "content", "two, never stored", "id", "2");
+            assertEquals("store_failed", alice.nextOfType("error").get("code").getAsString());
+            failing.set(false);
+            publish(alice, "r", "three", "3");
+            try (TestClient bob = connect(server, "bob")) {
+                bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":0,\"epoch\":\"" + server.chat().epoch() + "\"}");
+                JsonObject resume = bob.nextOfType("resume");
+                assertFalse(resume.get("recovered").getAsBoolean(), "seq 2 is missing: " + resume);
+                assertEquals(2, resume.get("count").getAsInt());
+            }
         }
     }
 

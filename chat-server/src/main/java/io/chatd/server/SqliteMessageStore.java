@@ -13,6 +13,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -54,10 +55,17 @@ public final class SqliteMessageStore implements MessageStore {
             new String[] {
                 // What each id sent, so that the same id with other content is refused after a restart too.
                 "ALTER TABLE client_ids ADD COLUMN digest INTEGER NOT NULL DEFAULT 0",
+            },
+            new String[] {
+                // 'epoch' names the numbering; 'clean' is 1 only between a close and the next open, so a
+                // start that finds 0 knows the last run crashed and may have given out seqs it never stored.
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
             });
 
     private final Path path;
     private Connection db;
+    /** Set once the file is open and marked in use, so that only such a file is marked clean on close. */
+    private boolean opened;
     private Retention retention;
     private PreparedStatement insertRoomMessage;
     private PreparedStatement upsertRoom;
@@ -118,7 +126,10 @@ public final class SqliteMessageStore implements MessageStore {
             }
             migrate();
             prepare();
-            return loadState();
+            String epoch = takeEpoch();
+            StoreState state = loadState();
+            return new StoreState(state.roomSeqs(), state.conversationSeqs(), state.lastPrivateId(),
+                    state.recentIds(), epoch);
         } catch (SQLException e) {
             close();
             throw new StoreException("cannot open store " + path + ": " + describe(e));
@@ -355,8 +366,45 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * The epoch of this run: the last one when the previous run closed cleanly (every seq it gave out was
+     * committed), a new one after a crash. Marks the file as in use until {@link #close}.
+     */
+    private String takeEpoch() throws SQLException {
+        String epoch = null;
+        boolean clean = false;
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT key, value FROM meta WHERE key IN ('epoch', 'clean')")) {
+            while (rs.next()) {
+                if (rs.getString(1).equals("epoch")) {
+                    epoch = rs.getString(2);
+                } else {
+                    clean = rs.getString(2).equals("1");
+                }
+            }
+        }
+        if (epoch == null || !clean) {
+            epoch = Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
+        }
+        try (PreparedStatement p = db.prepareStatement(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?), ('clean', '0')")) {
+            p.setString(1, epoch);
+            p.executeUpdate();
+        }
+        opened = true;
+        return epoch;
+    }
+
     @Override
     public void close() {
+        if (db != null && opened) {
+            // Every batch was committed or reported failed before close: the numbering can be trusted again.
+            try (Statement s = db.createStatement()) {
+                s.executeUpdate("UPDATE meta SET value = '1' WHERE key = 'clean'");
+            } catch (SQLException e) {
+                // The next start takes a new epoch: clients resume with recovered:false, nothing is lost.
+            }
+        }
         if (db != null) {
             try {
                 db.close(); // closes the prepared statements too, and checkpoints the WAL

@@ -34,12 +34,15 @@ class SqliteMessageStoreTest {
     void aNewFileGetsTheCurrentSchemaInWalMode() throws Exception {
         Path file = dir.resolve("new/chat.db");
         SqliteMessageStore store = new SqliteMessageStore(file);
-        assertEquals(StoreState.EMPTY, store.open(RETENTION));
+        StoreState fresh = store.open(RETENTION);
+        assertEquals(StoreState.EMPTY.roomSeqs(), fresh.roomSeqs());
+        assertEquals(0, fresh.lastPrivateId());
+        assertTrue(fresh.epoch() != null && !fresh.epoch().isEmpty(), "a durable store names its numbering");
         store.close();
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = db.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
                 assertTrue(rs.next());
-                assertEquals(2, rs.getInt(1));
+                assertEquals(3, rs.getInt(1));
             }
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
                 assertTrue(rs.next());
@@ -116,6 +119,22 @@ class SqliteMessageStoreTest {
         SqliteMessageStore store = new SqliteMessageStore(file);
         assertEquals(List.of(new SentId("alice", "c1", now, 3, false, 0)), store.open(RETENTION).recentIds());
         store.close();
+    }
+
+    @Test
+    void theEpochSurvivesACleanCloseAndChangesAfterACrash() throws Exception {
+        Path file = dir.resolve("epoch.db");
+        SqliteMessageStore first = new SqliteMessageStore(file);
+        String epoch = first.open(RETENTION).epoch();
+        first.close();
+        SqliteMessageStore second = new SqliteMessageStore(file);
+        assertEquals(epoch, second.open(RETENTION).epoch(), "a clean restart keeps the numbering");
+        // A crash: the file is left marked in use (here by not closing the store, then opening it again).
+        SqliteMessageStore third = new SqliteMessageStore(file);
+        String afterCrash = third.open(RETENTION).epoch();
+        assertTrue(!afterCrash.equals(epoch), "seqs given out before a crash may be given again: a new epoch");
+        third.close();
+        second.close();
     }
 
     @Test

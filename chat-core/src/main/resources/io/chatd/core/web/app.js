@@ -109,6 +109,7 @@
     conversations: new Map(), // peer -> conversation
     activePeer: null,    // the conversation shown in the Direct panel
     closeReason: "",     // why the last open socket closed, shown until a socket opens again
+    epoch: "",           // the server's numbering (welcome); seqs are comparable only within one
     // Rooms left while connected whose own `leave` confirmation has not arrived yet. Lets a late confirmation
     // (or a late `join` of a room left right after joining it) be told apart from a real change.
     leaving: new Set(),
@@ -663,19 +664,28 @@
   function onWelcome(frame) {
     state.me = str(frame.user) || state.name;
     state.closeReason = "";
+    // The seqs we hold belong to the numbering of the last connection: resumes say which, so that a server
+    // that crashed (and may number again what we saw) answers recovered:false instead of skipping messages.
+    const seenEpoch = state.epoch;
+    state.epoch = str(frame.epoch);
+    const resumeFrom = (room) => {
+      const join = { type: "join", room: room.name, since: room.lastSeq };
+      if (seenEpoch) join.epoch = seenEpoch;
+      return join;
+    };
     setStatus("open", "connected as " + state.me);
     const initial = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r === "string") : [];
     for (const name of initial) {
       const room = ensureRoom(name);
       room.joined = true;
       // The server joined us already; `since` still fetches what we missed there while away.
-      if (room.everJoined) send({ type: "join", room: name, since: room.lastSeq });
+      if (room.everJoined) send(resumeFrom(room));
     }
     // Re-join what we had before the reconnect (and rooms asked for while offline), resuming after the last
     // message we saw: the server replays the gap, then continues live.
     for (const room of state.rooms.values()) {
       if (room.joined) continue;
-      send(room.everJoined ? { type: "join", room: room.name, since: room.lastSeq } : { type: "join", room: room.name });
+      send(room.everJoined ? resumeFrom(room) : { type: "join", room: room.name });
     }
     resendPending();
     if (!state.active || !state.rooms.has(state.active)) {
