@@ -45,6 +45,7 @@ public final class ChatConfig {
     // Abuse resistance (docs/security.md); 0 means no limit.
     private final double rateLimit;
     private final int rateBurst;
+    private final double historyRate;
     private final int maxConnections;
     private final int maxConnectionsPerIp;
     private final int maxRoomsPerConnection;
@@ -92,6 +93,10 @@ public final class ChatConfig {
         }
         rateLimit = b.rateLimit;
         rateBurst = b.rateBurst > 0 ? b.rateBurst : Math.max(1, (int) Math.ceil(rateLimit * 2));
+        if (!(b.historyRate >= 0) || Double.isInfinite(b.historyRate)) {
+            throw new IllegalArgumentException("historyRate must be 0 (off) or a positive number: " + b.historyRate);
+        }
+        historyRate = b.historyRate;
         maxConnections = atLeast(b.maxConnections, 0, "maxConnections");
         maxConnectionsPerIp = atLeast(b.maxConnectionsPerIp, 0, "maxConnectionsPerIp");
         maxRoomsPerConnection = atLeast(b.maxRoomsPerConnection, 0, "maxRoomsPerConnection");
@@ -207,6 +212,15 @@ public final class ChatConfig {
         return rateLimit;
     }
 
+    /**
+     * {@code history} requests per second per connection (bursts of four times as many); more get error
+     * {@code rate_limited}. On by default: each one reads the store on the thread every sender's ack waits
+     * for. 0 turns it off.
+     */
+    public double historyRate() {
+        return historyRate;
+    }
+
     /** Requests a connection may send at once before {@link #rateLimit()} applies. */
     public int rateBurst() {
         return rateBurst;
@@ -317,6 +331,7 @@ public final class ChatConfig {
         private int maxConnections;
         private int maxConnectionsPerIp;
         private int maxRoomsPerConnection = DEFAULT_MAX_ROOMS_PER_CONNECTION;
+        private double historyRate = 5;
         private int maxRoomMembers;
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private Supplier<? extends MessageStore> store = MemoryMessageStore::new;
@@ -349,6 +364,7 @@ public final class ChatConfig {
             maxConnections = c.maxConnections;
             maxConnectionsPerIp = c.maxConnectionsPerIp;
             maxRoomsPerConnection = c.maxRoomsPerConnection;
+            historyRate = c.historyRate;
             maxRoomMembers = c.maxRoomMembers;
             trustedProxies = c.trustedProxies;
             store = c.store;
@@ -458,6 +474,12 @@ public final class ChatConfig {
         /** Default 0: no limit. Addresses come from {@link #trustedProxies} when set. */
         public Builder maxConnectionsPerIp(int maxConnectionsPerIp) {
             this.maxConnectionsPerIp = maxConnectionsPerIp;
+            return this;
+        }
+
+        /** Default 5 per second; 0: no limit. See {@link ChatConfig#historyRate()}. */
+        public Builder historyRate(double historyRate) {
+            this.historyRate = historyRate;
             return this;
         }
 

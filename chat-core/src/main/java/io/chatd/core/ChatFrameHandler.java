@@ -49,6 +49,8 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     private SessionExpiry expiry;
     /** Null when there is no rate limit. */
     private final RateLimiter rateLimiter;
+    /** Null when history is not rate limited; see {@link ChatConfig#historyRate()}. */
+    private final RateLimiter historyLimiter;
     /** Set once the connection is being closed (flooding, an oversized message): later frames are dropped unread. */
     private boolean closing;
 
@@ -56,6 +58,8 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         this.chat = chat;
         this.config = chat.config();
         this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), config.rateBurst()) : null;
+        this.historyLimiter = config.historyRate() > 0
+                ? new RateLimiter(config.historyRate(), (int) Math.ceil(config.historyRate() * 4)) : null;
     }
 
     @Override
@@ -227,6 +231,11 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             case "history" -> {
                 request.onlyFields(HISTORY_FIELDS);
                 String room = joinedRoom(request);
+                if (historyLimiter != null && historyLimiter.acquire() != RateLimiter.Verdict.ALLOW) {
+                    chat.stats().rateLimited.increment();
+                    throw new RequestException(ErrorCode.RATE_LIMITED, "slow down: at most " + config.historyRate()
+                            + " history requests per second", request.id);
+                }
                 long before = request.optionalLong("before", 1, Long.MAX_VALUE, Long.MAX_VALUE);
                 // A larger limit is capped, not refused: the client gets a page and "more".
                 int limit = (int) Math.min(MAX_HISTORY_LIMIT,

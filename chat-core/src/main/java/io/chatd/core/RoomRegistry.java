@@ -211,7 +211,10 @@ final class RoomRegistry {
                 }
             }
             if (room.isEmpty()) {
-                dormantSeqs.put(roomName, room.lastSeq());
+                // A room that never had a message needs no memory of its numbering: it starts at 1 again.
+                if (room.lastSeq() > 0) {
+                    dormantSeqs.put(roomName, room.lastSeq());
+                }
                 rooms.remove(roomName, room);
             }
         }, null);
@@ -286,7 +289,8 @@ final class RoomRegistry {
      */
     void history(Connection requester, String roomName, long before, int limit, String requestId) {
         boolean queued = persister.read(store -> store.roomMessages(roomName, 0, before, limit + 1),
-                (messages, error) -> {
+                // Encoded on the requester's loop: the store thread is every sender's ack path.
+                (messages, error) -> EventLoops.offer(requester.channel.eventLoop(), () -> {
                     if (error != null) {
                         requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,
                                 "history could not be read", requestId));
@@ -298,7 +302,7 @@ final class RoomRegistry {
                     List<RoomMessage> fit = newestWithin(page, answerBytes);
                     requester.send(ServerMessages.history(alloc, roomName, fit, more || fit.size() < page.size(),
                             requestId));
-                });
+                }));
         if (!queued) {
             requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, "the store is overloaded", requestId));
         }
@@ -330,6 +334,11 @@ final class RoomRegistry {
 
     int roomCount() {
         return rooms.size();
+    }
+
+    /** Rooms without members whose last seq is remembered. */
+    int dormantRoomCount() {
+        return dormantSeqs.size();
     }
 
     /**

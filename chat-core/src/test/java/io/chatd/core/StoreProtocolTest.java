@@ -592,6 +592,58 @@ class StoreProtocolTest {
     }
 
     @Test
+    void historyIsRateLimitedByDefaultWithoutClosingTheConnection() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r")) {
+            publish(alice, "r", "one", "1");
+            for (int i = 0; i < 60; i++) { // a loop of history requests: each one reads the shared store
+                alice.send("{\"type\":\"history\",\"room\":\"r\",\"id\":\"h" + i + "\"}");
+            }
+            int pages = 0;
+            int limited = 0;
+            for (int i = 0; i < 60; i++) {
+                JsonObject answer = alice.next();
+                if (answer.get("type").getAsString().equals("history")) {
+                    pages++;
+                } else {
+                    assertEquals("rate_limited", answer.get("code").getAsString(), answer.toString());
+                    limited++;
+                }
+            }
+            assertTrue(pages >= 20 && pages < 30, "a burst of 20, then 5 a second: " + pages);
+            assertEquals(60, pages + limited);
+            assertEquals(2, publish(alice, "r", "still connected", "2"));
+        }
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").historyRate(0));
+             TestClient alice = joined(server, "alice", "r")) {
+            for (int i = 0; i < 60; i++) {
+                alice.send("{\"type\":\"history\",\"room\":\"r\"}");
+            }
+            for (int i = 0; i < 60; i++) {
+                assertEquals("history", alice.next().get("type").getAsString(), "0 turns the limit off");
+            }
+        }
+    }
+
+    @Test
+    void roomsJoinedAndLeftWithoutAMessageLeaveNothingBehind() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient mallory = connect(server, "mallory")) {
+            for (int i = 0; i < 2000; i++) {
+                mallory.sendJson("type", "join", "room", "junk" + i);
+                mallory.sendJson("type", "leave", "room", "junk" + i);
+            }
+            mallory.sendJson("type", "join", "room", "kept");
+            publish(mallory, "kept", "a message", "k");
+            mallory.sendJson("type", "leave", "room", "kept");
+            mallory.sendJson("type", "ping", "id", "done");
+            mallory.nextOfType("pong");
+            assertEquals(0, server.chat().roomCount());
+            assertEquals(1, server.chat().rooms().dormantRoomCount(), "only the room with a seq to continue");
+        }
+    }
+
+    @Test
     void badStoreRequestsGetErrorsAndTheConnectionKeepsWorking() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
              TestClient alice = joined(server, "alice", "r")) {

@@ -22,7 +22,7 @@ final class HelpSections implements CommandLine.IHelpSectionRenderer {
                 "--no-web-client", "--io-threads", "--ping-interval", "--idle-timeout", "--handshake-timeout",
                 "--flush-interval", "--trust-proxy"));
         SECTIONS.put("Limits", List.of("--max-frame-bytes", "--max-content-chars", "--max-outbound-bytes",
-                "--max-http-request-bytes", "--rate-limit", "--rate-burst", "--max-connections",
+                "--max-http-request-bytes", "--rate-limit", "--rate-burst", "--history-rate", "--max-connections",
                 "--max-connections-per-ip", "--max-rooms-per-connection", "--max-room-members"));
         SECTIONS.put("Authentication and TLS", List.of("--auth", "--jwt-secret-file", "--jwt-public-key",
                 "--jwt-jwks", "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key"));

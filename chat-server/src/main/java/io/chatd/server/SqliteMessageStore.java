@@ -60,6 +60,13 @@ public final class SqliteMessageStore implements MessageStore {
                 // 'epoch' names the numbering; 'clean' is 1 only between a close and the next open, so a
                 // start that finds 0 knows the last run crashed and may have given out seqs it never stored.
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+            },
+            new String[] {
+                // Retention deletes by age once a minute on the store thread: without these, each pass scanned
+                // every table whole while every sender's ack waited behind it.
+                "CREATE INDEX room_messages_by_ts ON room_messages (ts)",
+                "CREATE INDEX private_messages_by_ts ON private_messages (ts)",
+                "CREATE INDEX client_ids_by_ts ON client_ids (ts)",
             });
 
     private final Path path;

@@ -42,7 +42,15 @@ class SqliteMessageStoreTest {
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = db.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
                 assertTrue(rs.next());
-                assertEquals(3, rs.getInt(1));
+                assertEquals(4, rs.getInt(1));
+            }
+            for (String table : new String[] {"room_messages", "private_messages", "client_ids"}) {
+                try (ResultSet plan = s.executeQuery("EXPLAIN QUERY PLAN DELETE FROM " + table + " WHERE ts < 0")) {
+                    assertTrue(plan.next());
+                    String detail = plan.getString("detail");
+                    assertTrue(detail.contains("USING INDEX") || detail.contains("USING COVERING INDEX"),
+                            "retention on " + table + " uses an index, not a scan: " + detail);
+                }
             }
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
                 assertTrue(rs.next());
