@@ -6,11 +6,11 @@ ensure_toolchain() {
   command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   if ((${#missing[@]})); then
-    echo "installing ${missing[*]}" >&2
+    echo "installing ${missing[*]} (Debian packages): the build needs a JDK 17+ and Maven" >&2
     if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
     $SUDO apt-get update -qq
     # Through env: sudo would drop a plain DEBIAN_FRONTEND=... prefix.
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 }
 
@@ -23,11 +23,14 @@ ensure_browser() {
     echo "note: no /usr/bin/chromium and /usr/bin/chromedriver and no apt-get: the browser test will be skipped" >&2
     return 1
   fi
-  echo "installing chromium chromium-driver" >&2
+  echo "installing chromium and chromium-driver (Debian packages, about 300 MB): the browser tests drive the" \
+       "built-in web client in headless Chromium" >&2
   if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
   # Called in an `if`, where set -e does not apply: failures exit explicitly.
   $SUDO apt-get update -qq || exit 1
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver || exit 1
+  # Without recommends: a headless browser needs no avahi, printing or desktop integration.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      chromium chromium-driver || exit 1
 }
 
 # Builds the runnable jars unless they are newer than every source file.
@@ -45,7 +48,7 @@ ensure_built() {
 # service: the test runs its own instance on a free port, and a stray daemon on :80 helps nobody.
 ensure_nginx() {
   command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] && return 0
-  echo "installing nginx" >&2
+  echo "installing nginx (Debian package, not started as a service): NginxProxyTest runs docs/nginx.conf" >&2
   if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
   local policy=/usr/sbin/policy-rc.d created=
   if [[ ! -e $policy ]]; then

@@ -19,9 +19,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A chat service: its rooms, its users and the Netty handlers that serve them. Each instance is independent;
@@ -40,6 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *     }
  * });
  * chat.broadcast("lobby", "system", "deploy finished");  // publish from application code
+ * chat.sendPrivate("system", "alice", "your export is ready");
  * }</pre>
  *
  * <p>Threading: every callback of a connection runs on its channel's event loop; each room is owned by one event
@@ -56,6 +59,8 @@ public final class Chat implements AutoCloseable {
     private final RoomRegistry rooms;
     private final Privates privates;
     private final RecentIds recentIds;
+    /** The numbering's epoch, sent in {@code welcome} and {@code resume}; see docs/protocol.md. */
+    private final String epoch;
     /** Every open WebSocket, for the connection count and shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
@@ -69,9 +74,14 @@ public final class Chat implements AutoCloseable {
         this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
         this.persister = new Persister(Objects.requireNonNull(config.store().get(), "store"), config.retention(),
                 "chat-store");
-        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize());
-        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser());
-        this.recentIds = new RecentIds(config.dedupWindow(), persister.initialState().recentIds());
+        String stored = persister.initialState().epoch();
+        // A store that cannot vouch for its numbering across restarts (memory) gets a new epoch every start.
+        this.epoch = stored != null ? stored : Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
+        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), config.maxOutboundBytes() / 4,
+                epoch);
+        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser(), config.maxOutboundBytes());
+        this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
+                persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
     }
 
@@ -147,6 +157,8 @@ public final class Chat implements AutoCloseable {
                 new WriteBufferWaterMark(config.maxOutboundBytes() / 2, config.maxOutboundBytes()));
         pipeline.addLast("chat-http", httpHandler);
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig()));
+        // Before the protocol handler, after the decoder and UTF-8 validator it installs before itself.
+        pipeline.addBefore("websocket", "protocol-errors", ProtocolErrorHandler.INSTANCE);
         pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
         pipeline.addLast("heartbeat", new HeartbeatHandler(config, stats));
         pipeline.addLast("slow-consumer", new SlowConsumerHandler(stats));
@@ -163,8 +175,8 @@ public final class Chat implements AutoCloseable {
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 // Pongs must reach HeartbeatHandler: they are how a silent client proves it is alive.
                 .dropPongFrames(false)
-                // null: when the decoder closed with 1002/1007/1009 it already sent its close frame, and
-                // closing must not add a second "1000 Bye" one.
+                // null: ProtocolErrorHandler sends the close frame of a violation, and closing must not add a
+                // second "1000 Bye" one.
                 .sendCloseFrame(null)
                 .forceCloseTimeoutMillis(2000)
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
@@ -172,7 +184,8 @@ public final class Chat implements AutoCloseable {
                         .allowExtensions(false)
                         .allowMaskMismatch(false)
                         .expectMaskedFrames(true)
-                        .closeOnProtocolViolation(true)
+                        // ProtocolErrorHandler closes instead, lingering so the close frame survives.
+                        .closeOnProtocolViolation(false)
                         .withUTF8Validator(true)
                         .build())
                 .build();
@@ -196,18 +209,27 @@ public final class Chat implements AutoCloseable {
 
     /**
      * Sends a private message from application code to every connection of {@code to}. When {@code to} has no
-     * connection the message is stored and delivered on its next connect, unless offline storage is off
-     * ({@link ChatConfig#offlineMaxPerUser()} 0).
+     * connection the message is stored and delivered on its next connect. Completes once the message (or, when
+     * delivered live, its conversation seq) is stored; fails with {@link java.util.concurrent.RejectedExecutionException}
+     * when {@code to} is offline and offline storage is off ({@link ChatConfig#offlineMaxPerUser()} 0) or the store
+     * is overloaded, and with the store's exception when the commit failed.
      *
-     * @return the number of connections it was queued to; 0 when the user is offline
+     * @param from the sender shown to the recipient; any string, need not be a connected user
      */
-    public int sendPrivate(String from, String to, String content) {
+    public CompletableFuture<PrivateReceipt> sendPrivate(String from, String to, String content) {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(content, "content");
-        int online = users.connections(to).size();
-        privates.send(from, to, content, null, sent -> { }, error -> { });
-        return online;
+        CompletableFuture<PrivateReceipt> receipt = new CompletableFuture<>();
+        Privates.Outcome outcome = privates.send(from, to, content, null, 0,
+                sent -> receipt.complete(new PrivateReceipt(sent.seq(), sent.ts(), sent.stored())),
+                receipt::completeExceptionally);
+        if (outcome == Privates.Outcome.OFFLINE) {
+            receipt.completeExceptionally(new RejectedExecutionException(to + " is not connected"));
+        } else if (outcome == Privates.Outcome.OVERLOADED) {
+            receipt.completeExceptionally(new RejectedExecutionException("the store is overloaded"));
+        }
+        return receipt;
     }
 
     /**
@@ -264,5 +286,10 @@ public final class Chat implements AutoCloseable {
 
     RecentIds recentIds() {
         return recentIds;
+    }
+
+    /** The epoch of this instance's numbering: seqs are comparable only within one epoch. */
+    public String epoch() {
+        return epoch;
     }
 }

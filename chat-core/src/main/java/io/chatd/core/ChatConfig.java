@@ -32,6 +32,9 @@ public final class ChatConfig {
     private final Duration idleTimeout;
     private final Duration handshakeTimeout;
     private final int maxFrameBytes;
+    /** Rooms one connection may be in unless configured; the daemon's default too. */
+    public static final int DEFAULT_MAX_ROOMS_PER_CONNECTION = 100;
+
     private final int maxContentChars;
     private final int maxOutboundBytes;
     private final int maxHttpRequestBytes;
@@ -42,6 +45,7 @@ public final class ChatConfig {
     // Abuse resistance (docs/security.md); 0 means no limit.
     private final double rateLimit;
     private final int rateBurst;
+    private final double historyRate;
     private final int maxConnections;
     private final int maxConnectionsPerIp;
     private final int maxRoomsPerConnection;
@@ -54,6 +58,7 @@ public final class ChatConfig {
     private final int offlineMaxPerUser;
     private final Duration offlineTtl;
     private final Duration dedupWindow;
+    private final int dedupMaxIds;
 
     private ChatConfig(Builder b) {
         websocketPath = Objects.requireNonNull(b.websocketPath, "websocketPath");
@@ -88,6 +93,10 @@ public final class ChatConfig {
         }
         rateLimit = b.rateLimit;
         rateBurst = b.rateBurst > 0 ? b.rateBurst : Math.max(1, (int) Math.ceil(rateLimit * 2));
+        if (!(b.historyRate >= 0) || Double.isInfinite(b.historyRate)) {
+            throw new IllegalArgumentException("historyRate must be 0 (off) or a positive number: " + b.historyRate);
+        }
+        historyRate = b.historyRate;
         maxConnections = atLeast(b.maxConnections, 0, "maxConnections");
         maxConnectionsPerIp = atLeast(b.maxConnectionsPerIp, 0, "maxConnectionsPerIp");
         maxRoomsPerConnection = atLeast(b.maxRoomsPerConnection, 0, "maxRoomsPerConnection");
@@ -99,6 +108,7 @@ public final class ChatConfig {
         offlineMaxPerUser = atLeast(b.offlineMaxPerUser, 0, "offlineMaxPerUser");
         offlineTtl = positive(b.offlineTtl, "offlineTtl");
         dedupWindow = positive(b.dedupWindow, "dedupWindow");
+        dedupMaxIds = atLeast(b.dedupMaxIds, 1, "dedupMaxIds");
     }
 
     private static Duration positive(Duration d, String name) {
@@ -156,7 +166,10 @@ public final class ChatConfig {
         return maxFrameBytes;
     }
 
-    /** Longest {@code content} of a message, in UTF-16 chars; longer gets error {@code too_long}. */
+    /**
+     * Longest {@code content} of a message, in Unicode code points (an emoji is one, not two UTF-16 chars);
+     * longer gets error {@code too_long}.
+     */
     public int maxContentChars() {
         return maxContentChars;
     }
@@ -197,6 +210,15 @@ public final class ChatConfig {
     /** Requests per second each connection may send on average; 0 for no limit. */
     public double rateLimit() {
         return rateLimit;
+    }
+
+    /**
+     * {@code history} requests per second per connection (bursts of four times as many); more get error
+     * {@code rate_limited}. On by default: each one reads the store on the thread every sender's ack waits
+     * for. 0 turns it off.
+     */
+    public double historyRate() {
+        return historyRate;
     }
 
     /** Requests a connection may send at once before {@link #rateLimit()} applies. */
@@ -259,6 +281,15 @@ public final class ChatConfig {
         return dedupWindow;
     }
 
+    /**
+     * Most client ids remembered at once across all users (about 300 bytes each). A resend is recognized within
+     * {@link #dedupWindow()} only while fewer than this many newer ids (and fewer than 1000 newer ids of the same
+     * user) were sent: at a sustained server-wide rate R msg/s, the window really holds for min(window, this / R).
+     */
+    public int dedupMaxIds() {
+        return dedupMaxIds;
+    }
+
     /** The store retention these settings describe. */
     public Retention retention() {
         return new Retention(historySize, historyTtl, offlineMaxPerUser, offlineTtl, dedupWindow);
@@ -277,7 +308,7 @@ public final class ChatConfig {
                 + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", maxRoomMembers=" + maxRoomMembers
                 + ", trustedProxies=" + trustedProxies + ", historySize=" + historySize + ", historyTtl=" + historyTtl
                 + ", offlineMaxPerUser=" + offlineMaxPerUser + ", offlineTtl=" + offlineTtl
-                + ", dedupWindow=" + dedupWindow + '}';
+                + ", dedupWindow=" + dedupWindow + ", dedupMaxIds=" + dedupMaxIds + '}';
     }
 
     /** Mutable builder of {@link ChatConfig}. */
@@ -299,7 +330,8 @@ public final class ChatConfig {
         private int rateBurst;
         private int maxConnections;
         private int maxConnectionsPerIp;
-        private int maxRoomsPerConnection;
+        private int maxRoomsPerConnection = DEFAULT_MAX_ROOMS_PER_CONNECTION;
+        private double historyRate = 5;
         private int maxRoomMembers;
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private Supplier<? extends MessageStore> store = MemoryMessageStore::new;
@@ -308,6 +340,7 @@ public final class ChatConfig {
         private int offlineMaxPerUser = 1000;
         private Duration offlineTtl = Duration.ofDays(7);
         private Duration dedupWindow = Duration.ofMinutes(10);
+        private int dedupMaxIds = RecentIds.DEFAULT_MAX_IDS;
 
         private Builder() {
         }
@@ -331,6 +364,7 @@ public final class ChatConfig {
             maxConnections = c.maxConnections;
             maxConnectionsPerIp = c.maxConnectionsPerIp;
             maxRoomsPerConnection = c.maxRoomsPerConnection;
+            historyRate = c.historyRate;
             maxRoomMembers = c.maxRoomMembers;
             trustedProxies = c.trustedProxies;
             store = c.store;
@@ -339,6 +373,7 @@ public final class ChatConfig {
             offlineMaxPerUser = c.offlineMaxPerUser;
             offlineTtl = c.offlineTtl;
             dedupWindow = c.dedupWindow;
+            dedupMaxIds = c.dedupMaxIds;
         }
 
         /** Default {@code /ws}. */
@@ -442,7 +477,13 @@ public final class ChatConfig {
             return this;
         }
 
-        /** Default 0: no limit. */
+        /** Default 5 per second; 0: no limit. See {@link ChatConfig#historyRate()}. */
+        public Builder historyRate(double historyRate) {
+            this.historyRate = historyRate;
+            return this;
+        }
+
+        /** Default 100; 0: no limit. */
         public Builder maxRoomsPerConnection(int maxRoomsPerConnection) {
             this.maxRoomsPerConnection = maxRoomsPerConnection;
             return this;
@@ -496,6 +537,12 @@ public final class ChatConfig {
         /** Default 10 min. */
         public Builder dedupWindow(Duration dedupWindow) {
             this.dedupWindow = dedupWindow;
+            return this;
+        }
+
+        /** Default 200,000: about 60 MB at most; see {@link ChatConfig#dedupMaxIds()}. */
+        public Builder dedupMaxIds(int dedupMaxIds) {
+            this.dedupMaxIds = dedupMaxIds;
             return this;
         }
 

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -30,11 +31,11 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     /** Fields each request type may carry besides {@code type} and {@code id}. */
     private static final Set<String> MSG_FIELDS = Set.of("room", "content");
     private static final Set<String> PRIVATE_FIELDS = Set.of("to", "content");
-    private static final Set<String> JOIN_FIELDS = Set.of("room", "since");
+    private static final Set<String> JOIN_FIELDS = Set.of("room", "since", "epoch");
     private static final Set<String> ROOM_FIELDS = Set.of("room");
     private static final Set<String> HISTORY_FIELDS = Set.of("room", "before", "limit");
     private static final Set<String> READ_FIELDS = Set.of("with", "seq");
-    /** A history page: 100 messages of at most 4096 characters stay well under the outbound cap. */
+    /** Most messages in a history page; RoomRegistry.history also bounds the page's bytes. */
     static final int MAX_HISTORY_LIMIT = 100;
     static final int DEFAULT_HISTORY_LIMIT = 50;
     private static final Set<String> AUTH_FIELDS = Set.of("token");
@@ -48,13 +49,17 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     private SessionExpiry expiry;
     /** Null when there is no rate limit. */
     private final RateLimiter rateLimiter;
-    /** Set once the connection is being closed for flooding: later frames are dropped unread. */
-    private boolean flooding;
+    /** Null when history is not rate limited; see {@link ChatConfig#historyRate()}. */
+    private final RateLimiter historyLimiter;
+    /** Set once the connection is being closed (flooding, an oversized message): later frames are dropped unread. */
+    private boolean closing;
 
     ChatFrameHandler(Chat chat) {
         this.chat = chat;
         this.config = chat.config();
         this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), config.rateBurst()) : null;
+        this.historyLimiter = config.historyRate() > 0
+                ? new RateLimiter(config.historyRate(), (int) Math.ceil(config.historyRate() * 4)) : null;
     }
 
     @Override
@@ -89,7 +94,8 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             connection.rooms.add(defaultRoom);
         }
         // Welcome first: the join notice of the default room must not arrive before it.
-        connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms)));
+        connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms),
+                chat.epoch()));
         if (joinDefault) {
             chat.rooms().join(connection, defaultRoom);
         }
@@ -114,7 +120,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof TextWebSocketFrame && connection != null && !flooding) {
+            if (msg instanceof TextWebSocketFrame && connection != null && !closing) {
                 chat.stats().messagesReceived.increment();
                 if (admit(ctx)) {
                     onText(((TextWebSocketFrame) msg).text());
@@ -145,7 +151,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                         null);
                 return false;
             default:
-                flooding = true;
+                closing = true;
                 chat.stats().rateLimited.increment();
                 chat.stats().floodDisconnects.increment();
                 log.info("closing {} user={}: flooding past the rate limit", connection.id, connection.user);
@@ -175,7 +181,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 request.onlyFields(MSG_FIELDS);
                 String room = joinedRoom(request);
                 String content = request.content(config.maxContentChars());
-                RecentIds.Claim claim = claim(request);
+                RecentIds.Claim claim = claim(request, RecentIds.digest("msg", room, content));
                 if (claim != null || request.id == null) {
                     chat.rooms().publish(connection, room, connection.user, content, claim, request.id,
                             chat.recentIds(), null);
@@ -191,6 +197,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 request.onlyFields(JOIN_FIELDS);
                 String room = request.name("room");
                 long since = request.optionalLong("since", 0, Long.MAX_VALUE, -1);
+                // A since from another numbering (a crash or a memory store's restart since) means nothing here;
+                // a client that sends no epoch is taken at its word.
+                String epoch = request.optionalString("epoch", 64);
                 if (!identity.mayJoin(room)) {
                     throw new RequestException(ErrorCode.FORBIDDEN, "your token does not allow room " + room, request.id);
                 }
@@ -208,7 +217,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 if (since < 0) {
                     chat.rooms().join(connection, room); // a repeated join is answered to this connection only
                 } else {
-                    chat.rooms().resume(connection, room, since);
+                    chat.rooms().resume(connection, room, since, epoch == null || epoch.equals(chat.epoch()));
                 }
             }
             case "leave" -> {
@@ -222,6 +231,11 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             case "history" -> {
                 request.onlyFields(HISTORY_FIELDS);
                 String room = joinedRoom(request);
+                if (historyLimiter != null && historyLimiter.acquire() != RateLimiter.Verdict.ALLOW) {
+                    chat.stats().rateLimited.increment();
+                    throw new RequestException(ErrorCode.RATE_LIMITED, "slow down: at most " + config.historyRate()
+                            + " history requests per second", request.id);
+                }
                 long before = request.optionalLong("before", 1, Long.MAX_VALUE, Long.MAX_VALUE);
                 // A larger limit is capped, not refused: the client gets a page and "more".
                 int limit = (int) Math.min(MAX_HISTORY_LIMIT,
@@ -269,13 +283,14 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendPrivate(ClientRequest request, String to, String content) throws RequestException {
-        RecentIds.Claim claim = claim(request);
+        long digest = RecentIds.digest("private", to, content);
+        RecentIds.Claim claim = claim(request, digest);
         if (claim == null && request.id != null) {
             return; // a resend: the original's ack is on its way
         }
         String id = request.id;
         Connection sender = connection;
-        Privates.Outcome outcome = chat.privates().send(connection.user, to, content, id, sent -> {
+        Privates.Outcome outcome = chat.privates().send(connection.user, to, content, id, digest, sent -> {
             if (claim != null) {
                 chat.recentIds().complete(claim, sent);
                 sender.send(ServerMessages.ack(sender.channel.alloc(), id, sent.ts(), sent.seq(), sent.stored()));
@@ -300,15 +315,22 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Claims the request's id for idempotency. Returns the claim when the id is new; null when there is no id,
-     * or when it is a resend, in which case the original's ack is sent (now or once the original is stored).
+     * or when it is a resend of the same message ({@code digest}), in which case the original's ack is sent (now
+     * or once the original is stored). The same id with another message is refused with {@code id_conflict}.
      */
-    private RecentIds.Claim claim(ClientRequest request) {
+    private RecentIds.Claim claim(ClientRequest request, long digest) throws RequestException {
         if (request.id == null) {
             return null;
         }
-        RecentIds.Attempt attempt = chat.recentIds().claim(connection.user, request.id);
-        if (attempt.mine()) {
-            return attempt.claim();
+        RecentIds.Attempt attempt = chat.recentIds().claim(connection.user, request.id, digest);
+        switch (attempt.outcome()) {
+            case NEW:
+                return attempt.claim();
+            case CONFLICT:
+                throw new RequestException(ErrorCode.ID_CONFLICT, "id " + request.id
+                        + " was already used for a different message; use a new id for each message", request.id);
+            default:
+                break;
         }
         RecentIds.Claim earlier = attempt.claim();
         Connection requester = connection;
@@ -345,11 +367,20 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            // A fragmented message outgrew maxFrameBytes (single frames are caught by the decoder).
-            Disconnect.close(ctx.channel(), CloseCodes.MESSAGE_TOO_BIG, "message too big");
+            // A fragmented message outgrew maxFrameBytes (single frames are caught by the decoder). The client
+            // may still be sending the rest: linger, so that our close frame is not lost to a reset.
+            log.debug("closing {}: {}", ctx.channel().id(), cause.getMessage());
+            closing = true;
+            Disconnect.closeLingering(ctx.channel(), CloseCodes.MESSAGE_TOO_BIG, "message too big");
         } else if (cause instanceof CorruptedFrameException) {
-            // The WebSocket decoder already sent its close frame (1002, 1007, 1009) and closes the channel.
+            // ProtocolErrorHandler answers the decoder's violations; one from elsewhere ends the connection alike.
             log.debug("protocol violation on {}: {}", ctx.channel().id(), cause.getMessage());
+            closing = true;
+            Disconnect.closeLingering(ctx.channel(), CloseCodes.PROTOCOL_ERROR, "protocol error");
+        } else if (cause instanceof PrematureChannelClosureException || !ctx.channel().isActive()) {
+            // The client went away in the middle of a fragmented message, or anything failed on a closed
+            // channel: normal client behaviour that any client can repeat, so no warning and no close frame.
+            log.debug("{} on closed {}: {}", cause.getClass().getSimpleName(), ctx.channel().id(), cause.getMessage());
         } else if (cause instanceof ClosedChannelException) {
             // A write raced with the close; nothing left to do.
             log.trace("write after close on {}", ctx.channel().id());

@@ -35,6 +35,8 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     static final AttributeKey<Identity> IDENTITY = AttributeKey.valueOf(ChatHttpHandler.class, "identity");
 
     private static final Logger log = LoggerFactory.getLogger(ChatHttpHandler.class);
+    static final String CONTENT_SECURITY_POLICY =
+            "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     private final ChatConfig config;
     private final Chat chat;
@@ -125,9 +127,10 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     private void route(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
         boolean readOnly = HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method());
         if (path.equals("/healthz") && readOnly) {
-            // "auth" lets the web client hide the token field on servers that take a plain name.
-            String body = "{\"status\":\"ok\",\"connections\":" + chat.connectionCount()
-                    + ",\"auth\":\"" + config.identityResolver().authMode() + "\"}\n";
+            // "auth" tells the web client whether to offer its token field.
+            String body = "{\"status\":\"ok\",\"connections\":" + chat.connectionCount() + ",\"auth\":\""
+                    + (config.identityResolver() instanceof QueryParameterIdentityResolver ? "none" : "token")
+                    + "\"}\n";
             respond(ctx, request, HttpResponseStatus.OK, body, "application/json");
             return;
         }
@@ -138,8 +141,9 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, asset.contentType());
             response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
             response.headers().set("X-Content-Type-Options", "nosniff");
-            // An injection bug in the client could neither run inline or foreign script nor be framed.
-            response.headers().set("Content-Security-Policy", WebClient.CONTENT_SECURITY_POLICY);
+            // The client has no inline script or style: should an injection bug ever slip into it, nothing
+            // injected could run, load from elsewhere, or frame the page.
+            response.headers().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
             send(ctx, request, response);
             return;
         }

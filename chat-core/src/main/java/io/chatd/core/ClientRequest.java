@@ -117,6 +117,19 @@ final class ClientRequest {
         return this;
     }
 
+    /** An optional string field of at most {@code maxChars} characters; null when missing or null. */
+    String optionalString(String field, int maxChars) throws RequestException {
+        JsonElement value = json.get(field);
+        if (value == null || value.isJsonNull()) {
+            return null;
+        }
+        String text = string(field);
+        if (text.isEmpty() || text.length() > maxChars) {
+            throw invalid("\"" + field + "\" must be a string of 1 to " + maxChars + " characters");
+        }
+        return text;
+    }
+
     /** An optional whole-number field in {@code [min, max]}; {@code absent} when missing or null. */
     long optionalLong(String field, long min, long max, long absent) throws RequestException {
         JsonElement value = json.get(field);

@@ -28,6 +28,8 @@ final class Connection {
      * and read only on the store thread (see {@link Privates}).
      */
     volatile boolean inboxFetched;
+    /** Stored private messages on their way to this connection, in pages; null until the first. Loop-owned. */
+    Backlog<io.chatd.core.store.PrivateMessage> storedPrivates;
 
     Connection(Channel channel, String id, String user, LoopFlusher flusher) {
         this.channel = channel;

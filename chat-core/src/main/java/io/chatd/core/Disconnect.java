@@ -2,6 +2,7 @@ package io.chatd.core;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,16 +38,22 @@ final class Disconnect {
     }
 
     /**
-     * Like {@link #close}, for a peer that is still sending (a flooder): closing the socket with its data unread
-     * makes the kernel send a reset, which can destroy our close frame before the client reads it. So the socket
-     * stays open, its input read and dropped by the caller, until the client closes or {@link #LINGER_MILLIS} pass.
+     * Like {@link #close}, for a peer that is still sending (a flooder, an oversized or broken message): closing
+     * the socket with its data unread makes the kernel send a reset, which can destroy our close frame before the
+     * client reads it. So once the close frame is written the socket is half-closed (the client reads the frame,
+     * then end of stream) and stays open for reading, its input dropped by the caller, until the client closes or
+     * {@link #LINGER_MILLIS} pass.
      */
     static void closeLingering(Channel channel, int code, String reason) {
         if (!channel.isActive()) {
             channel.close();
             return;
         }
-        channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> {
+            if (f.isSuccess() && channel instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+            }
+        });
         ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
             channel.close();
         }, LINGER_MILLIS, TimeUnit.MILLISECONDS);

@@ -32,7 +32,12 @@ public enum ErrorCode {
     /** The room has as many connections as the server allows. */
     ROOM_FULL,
     /** The connection is in as many rooms as the server allows. */
-    TOO_MANY_ROOMS;
+    TOO_MANY_ROOMS,
+    /**
+     * The {@code id} was already used by this user, within the dedup window, for a different message (other
+     * content, room or recipient). Nothing was sent: send it again with a new id.
+     */
+    ID_CONFLICT;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
 

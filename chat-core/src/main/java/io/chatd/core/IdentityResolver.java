@@ -28,9 +28,4 @@ public interface IdentityResolver {
     default Identity refresh(String token) throws IdentityException {
         throw new IdentityException(HttpResponseStatus.BAD_REQUEST, "this server does not use tokens");
     }
-
-    /** How clients must authenticate, as {@code /healthz} tells them: {@code "none"} (a name) or {@code "jwt"}. */
-    default String authMode() {
-        return "none";
-    }
 }

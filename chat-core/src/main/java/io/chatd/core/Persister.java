@@ -69,6 +69,8 @@ final class Persister implements AutoCloseable {
     private final Thread thread;
     private final StoreState initialState;
     private long nextPrune;
+    /** Set by {@link #close}: an operation offered after it would never run, so it is refused. */
+    private volatile boolean stopped;
 
     /** Opens the store on the calling thread, then starts the store thread. */
     Persister(MessageStore store, Retention retention, String name) {
@@ -88,12 +90,12 @@ final class Persister implements AutoCloseable {
      * durable, {@code failed} if the commit failed. Returns false, running nothing, when the queue is full.
      */
     boolean write(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed) {
-        return queue.offer(new Op(fill, committed, failed, null));
+        return !stopped && queue.offer(new Op(fill, committed, failed, null));
     }
 
     /** Runs {@code read} after every write queued before it is committed; {@code done} gets its result or error. */
     <T> boolean read(Read<T> read, BiConsumer<T, Throwable> done) {
-        return queue.offer(new Op(null, null, null, () -> {
+        return !stopped && queue.offer(new Op(null, null, null, () -> {
             T result;
             try {
                 result = read.run(store);
@@ -130,12 +132,7 @@ final class Persister implements AutoCloseable {
                     commit(); // the read must see every write queued before it
                     safely(op.read);
                 } else {
-                    try {
-                        op.fill.accept(batch);
-                        batchOps.add(op);
-                    } catch (RuntimeException e) {
-                        log.warn("could not add a write to the batch", e);
-                    }
+                    fill(op);
                 }
             }
             ops.clear();
@@ -155,6 +152,34 @@ final class Persister implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("store close failed: {}", e.toString());
         }
+    }
+
+    /**
+     * Adds an operation's writes to the batch. One that throws is taken out again whole and fails, so that its
+     * caller hears of it (a send's claim is released and its client told) instead of waiting forever.
+     */
+    private void fill(Op op) {
+        int rooms = batch.roomMessages.size();
+        int offline = batch.offlineMessages.size();
+        int delivered = batch.delivered.size();
+        int sent = batch.sentIds.size();
+        try {
+            op.fill.accept(batch);
+            batchOps.add(op);
+        } catch (RuntimeException e) {
+            log.warn("could not add a write to the batch", e);
+            truncate(batch.roomMessages, rooms);
+            truncate(batch.offlineMessages, offline);
+            truncate(batch.delivered, delivered);
+            truncate(batch.sentIds, sent);
+            if (op.failed != null) {
+                safely(() -> op.failed.accept(e));
+            }
+        }
+    }
+
+    private static void truncate(List<?> list, int size) {
+        list.subList(size, list.size()).clear();
     }
 
     private void commit() {
@@ -192,6 +217,7 @@ final class Persister implements AutoCloseable {
 
     /** Commits everything queued, closes the store and stops the thread; waits up to {@code millis}. */
     void close(long millis) {
+        stopped = true; // from now on writes and reads are refused: the thread would never run them
         try {
             if (!queue.offer(STOP, millis, TimeUnit.MILLISECONDS)) {
                 thread.interrupt();

@@ -5,7 +5,6 @@ import io.chatd.core.store.PrivateMessage;
 import io.chatd.core.store.SentId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelFutureListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,15 +28,17 @@ final class Privates {
     private final Persister persister;
     private final ChatStats stats;
     private final int offlineMax;
+    private final int maxOutboundBytes;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final ConcurrentHashMap<String, AtomicLong> conversations = new ConcurrentHashMap<>();
     private final AtomicLong lastStoredId;
 
-    Privates(UserRegistry users, Persister persister, ChatStats stats, int offlineMax) {
+    Privates(UserRegistry users, Persister persister, ChatStats stats, int offlineMax, int maxOutboundBytes) {
         this.users = users;
         this.persister = persister;
         this.stats = stats;
         this.offlineMax = offlineMax;
+        this.maxOutboundBytes = maxOutboundBytes;
         for (Map.Entry<String, Long> e : persister.initialState().conversationSeqs().entrySet()) {
             conversations.put(e.getKey(), new AtomicLong(e.getValue()));
         }
@@ -53,12 +54,13 @@ final class Privates {
     enum Outcome { DELIVERED, STORING, OFFLINE, OVERLOADED }
 
     /**
-     * Delivers or stores a private message. {@code whenDurable} gets the ack's fields once its conversation seq
+     * Delivers or stores a private message; {@code digest} identifies it for a resend of {@code clientId} (see
+     * {@link RecentIds#digest}). {@code whenDurable} gets the ack's fields once its conversation seq
      * (and, for an offline recipient, the message) is committed; {@code whenFailed} if that failed. Returns
      * {@link Outcome#OFFLINE} without doing anything when the recipient is offline and storage is off, and
      * {@link Outcome#OVERLOADED} when the store queue is full.
      */
-    Outcome send(String from, String to, String content, String clientId,
+    Outcome send(String from, String to, String content, String clientId, long digest,
                  java.util.function.Consumer<SentId> whenDurable, java.util.function.Consumer<Throwable> whenFailed) {
         List<Connection> recipients = users.connections(to);
         boolean offline = recipients.isEmpty();
@@ -70,7 +72,7 @@ final class Privates {
         long ts = System.currentTimeMillis();
         PrivateMessage stored = offline
                 ? new PrivateMessage(lastStoredId.incrementAndGet(), from, to, seq, ts, content) : null;
-        SentId sent = new SentId(from, clientId == null ? "" : clientId, ts, seq, offline);
+        SentId sent = new SentId(from, clientId == null ? "" : clientId, ts, seq, offline, digest);
         boolean queued = persister.write(batch -> {
             batch.conversationSeqs.merge(key, seq, Math::max);
             if (stored != null) {
@@ -106,16 +108,29 @@ final class Privates {
         if (!storesOffline()) {
             return;
         }
-        persister.read(store -> {
+        boolean queued = persister.read(store -> {
             List<PrivateMessage> waiting = store.undelivered(connection.user, offlineMax);
             // Set on the store thread, in the same order as every storing: see the class comment.
             connection.inboxFetched = true;
             return waiting;
         }, (waiting, error) -> {
-            if (error == null && !waiting.isEmpty()) {
+            if (error != null) {
+                inboxUnreadable(connection);
+            } else if (!waiting.isEmpty()) {
                 deliverStored(connection, waiting);
             }
         });
+        if (!queued) {
+            inboxUnreadable(connection);
+        }
+    }
+
+    /**
+     * A connection that cannot get its stored messages must not look complete, or it would never get them: it is
+     * closed with 1011, which clients answer by reconnecting with backoff, and the next connect reads again.
+     */
+    private void inboxUnreadable(Connection connection) {
+        Disconnect.close(connection.channel, CloseCodes.INTERNAL_ERROR, "stored messages unavailable; reconnect");
     }
 
     /** On the store thread, after a stored message was committed: hand it to connections that already fetched. */
@@ -127,28 +142,30 @@ final class Privates {
         }
     }
 
-    /** Writes stored messages to one connection; forgets them in the store once the socket took them. */
+    /**
+     * Writes stored messages to one connection, after those it is still owed, in pages (see {@link Backlog});
+     * forgets each page in the store once the socket took it: at least once, and never a lock-out.
+     */
     private void deliverStored(Connection connection, List<PrivateMessage> messages) {
-        List<Long> ids = new ArrayList<>(messages.size());
-        connection.channel.eventLoop().execute(() -> {
-            for (int i = 0; i < messages.size(); i++) {
-                PrivateMessage m = messages.get(i);
-                ids.add(m.id());
-                ByteBuf frame = ServerMessages.privateMessage(alloc, m.from(), m.to(), m.content(), m.ts(), m.seq(), true);
-                if (i < messages.size() - 1) {
-                    connection.send(frame);
-                } else {
-                    // At-least-once: a message leaves the store only when its frame was written to the socket.
-                    connection.channel.writeAndFlush(frame).addListener((ChannelFutureListener) f -> {
-                        if (f.isSuccess()) {
-                            persister.write(batch -> batch.delivered.addAll(ids), null, null);
-                        }
-                    });
-                }
+        EventLoops.offer(connection.channel.eventLoop(), () -> {
+            if (connection.storedPrivates == null) {
+                connection.storedPrivates = new Backlog<>(connection.channel, maxOutboundBytes,
+                        m -> ServerMessages.privateMessage(alloc, m.from(), m.to(), m.content(), m.ts(), m.seq(), true),
+                        this::delivered);
             }
-            stats.privateMessages.add(messages.size());
-            stats.deliveries.add(messages.size());
+            connection.storedPrivates.addAll(messages);
         });
+    }
+
+    /** A page of stored messages reached a socket: they leave the store. */
+    private void delivered(List<PrivateMessage> page) {
+        List<Long> ids = new ArrayList<>(page.size());
+        for (PrivateMessage m : page) {
+            ids.add(m.id());
+        }
+        persister.write(batch -> batch.delivered.addAll(ids), null, null);
+        stats.privateMessages.add(page.size());
+        stats.deliveries.add(page.size());
     }
 
     /** The highest seq of the conversation between {@code a} and {@code b}; 0 when they never wrote. */

@@ -47,10 +47,34 @@ final class Room {
         final List<ByteBuf> frames = new ArrayList<>();
         /** The seq of each frame, or -1 for presence notices. */
         final List<Long> seqs = new ArrayList<>();
+        /** Bytes held in {@link #frames}; past {@link #maxHeldBytes} holding stops (see {@link #overflowed}). */
+        private long heldBytes;
+        private final long maxHeldBytes;
+        /**
+         * Set when more was broadcast during the store read than may be held: the frames are dropped and the
+         * resume ends with {@code recovered:false}, telling the client to refresh, instead of holding without bound
+         * outside the outbound cap.
+         */
+        boolean overflowed;
 
-        Replay(long upTo, boolean firstOfUser) {
+        Replay(long upTo, boolean firstOfUser, long maxHeldBytes) {
             this.upTo = upTo;
             this.firstOfUser = firstOfUser;
+            this.maxHeldBytes = maxHeldBytes;
+        }
+
+        void hold(ByteBuf frame, long seq) {
+            if (overflowed) {
+                frame.release();
+                return;
+            }
+            heldBytes += frame.readableBytes();
+            frames.add(frame);
+            seqs.add(seq);
+            if (heldBytes > maxHeldBytes) {
+                overflowed = true;
+                release();
+            }
         }
 
         void release() {
@@ -82,11 +106,12 @@ final class Room {
      * Makes a connection a member whose broadcasts are held back until {@link #finishReplay}. Returns null when
      * it already is a member (nothing changes), otherwise its replay.
      */
-    Replay addResuming(Connection connection) {
+    Replay addResuming(Connection connection, long maxHeldBytes) {
         if (!members.add(connection)) {
             return null;
         }
-        Replay replay = new Replay(lastSeq, connectionsPerUser.merge(connection.user, 1, Integer::sum) == 1);
+        Replay replay = new Replay(lastSeq, connectionsPerUser.merge(connection.user, 1, Integer::sum) == 1,
+                maxHeldBytes);
         replays.put(connection, replay);
         return replay;
     }
@@ -161,8 +186,7 @@ final class Room {
     private void holdForReplays(ByteBuf frame, Channel except, long seq) {
         for (Map.Entry<Connection, Replay> e : replays.entrySet()) {
             if (e.getKey().channel != except) {
-                e.getValue().frames.add(frame.retainedDuplicate());
-                e.getValue().seqs.add(seq);
+                e.getValue().hold(frame.retainedDuplicate(), seq);
             }
         }
     }

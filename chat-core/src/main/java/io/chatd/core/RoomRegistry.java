@@ -30,13 +30,24 @@ final class RoomRegistry {
     private final ChatStats stats;
     private final Persister persister;
     private final int replayLimit;
+    /**
+     * Most bytes one answer may put in a connection's outbound buffer at once (a quarter of the outbound cap): a
+     * history page of 100 messages of emoji or escaped control characters would otherwise be a 2.4 MB frame,
+     * past the cap, and close its requester as a slow consumer.
+     */
+    private final int answerBytes;
+    /** The numbering's epoch (see {@link io.chatd.core.store.StoreState#epoch()}), sent with every resume. */
+    private final String epoch;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
-    RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit) {
+    RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit, int answerBytes,
+                 String epoch) {
+        this.epoch = epoch;
         this.loops = loops;
         this.stats = stats;
         this.persister = persister;
         this.replayLimit = replayLimit;
+        this.answerBytes = answerBytes;
         this.dormantSeqs = new ConcurrentHashMap<>(persister.initialState().roomSeqs());
     }
 
@@ -60,13 +71,13 @@ final class RoomRegistry {
      * At most {@code replayLimit} (the history size) messages are replayed; when the store no longer reaches
      * back to {@code since} the resume frame says {@code recovered:false}.
      */
-    void resume(Connection connection, String roomName, long since) {
+    void resume(Connection connection, String roomName, long since, boolean sameEpoch) {
         onRoom(roomName, true, room -> {
-            Room.Replay replay = room.addResuming(connection);
+            Room.Replay replay = room.addResuming(connection, answerBytes);
             ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
             if (replay == null) {
                 connection.send(notice);
-                resumeMember(room, connection, since);
+                resumeMember(room, connection, since, sameEpoch);
                 return;
             }
             if (replay.firstOfUser) {
@@ -75,10 +86,11 @@ final class RoomRegistry {
             }
             connection.send(notice);
             long upTo = replay.upTo;
-            // A since beyond the last seq comes from another life of the room (a memory store restarted):
+            // A since from another epoch, or beyond the last seq, comes from another life of the numbering:
             // replay the newest messages and say the client's view could not be recovered.
-            long after = since <= upTo ? since : 0;
-            if (since == upTo) {
+            boolean trusted = sameEpoch && since <= upTo;
+            long after = trusted ? since : 0;
+            if (trusted && since == upTo) {
                 finishReplay(room, connection, replay, since, List.of(), true);
                 return;
             }
@@ -88,8 +100,7 @@ final class RoomRegistry {
                             return; // left, closed or resumed again meanwhile
                         }
                         List<RoomMessage> got = error == null ? messages : List.of();
-                        boolean recovered = since <= upTo && error == null
-                                && (got.isEmpty() ? since == upTo : got.get(0).seq() == since + 1);
+                        boolean recovered = trusted && error == null && complete(got, since, upTo);
                         finishReplay(room, connection, replay, since, got, recovered);
                     }));
             if (!queued) {
@@ -103,37 +114,63 @@ final class RoomRegistry {
      * it has received every message after the seq it joined at live, so only those up to it are replayed. They
      * may arrive after live messages with a higher seq; the client orders by seq.
      */
-    private void resumeMember(Room room, Connection connection, long since) {
+    private void resumeMember(Room room, Connection connection, long since, boolean sameEpoch) {
         long joinedAt = room.liveSince(connection);
         if (joinedAt < 0) {
             return; // still resuming from an earlier join: that replay covers it
         }
-        if (since >= joinedAt) {
-            connection.send(ServerMessages.resume(alloc, room.name, since, since <= room.lastSeq(), 0));
+        boolean trusted = sameEpoch && since <= room.lastSeq();
+        if (trusted && since >= joinedAt) {
+            connection.send(ServerMessages.resume(alloc, room.name, since, true, 0, epoch));
             return;
         }
-        boolean queued = persister.read(store -> store.roomMessages(room.name, since, joinedAt + 1, replayLimit),
+        long after = trusted ? since : 0;
+        if (after >= joinedAt) {
+            connection.send(ServerMessages.resume(alloc, room.name, since, false, 0, epoch));
+            return;
+        }
+        boolean queued = persister.read(store -> store.roomMessages(room.name, after, joinedAt + 1, replayLimit),
                 (messages, error) -> onLoop(room.loop, () -> {
-                    List<RoomMessage> got = error == null ? messages : List.of();
-                    boolean recovered = error == null && !got.isEmpty() && got.get(0).seq() == since + 1;
-                    connection.send(ServerMessages.resume(alloc, room.name, since, recovered, got.size()));
+                    List<RoomMessage> read = error == null ? messages : List.of();
+                    List<RoomMessage> got = newestWithin(read, answerBytes);
+                    boolean recovered = trusted && error == null && got.size() == read.size()
+                            && complete(got, since, joinedAt);
+                    connection.send(ServerMessages.resume(alloc, room.name, since, recovered, got.size(), epoch));
                     for (RoomMessage m : got) {
                         connection.send(ServerMessages.roomMessage(alloc, m.room(), m.from(), m.content(), m.ts(),
                                 m.seq()));
                     }
                 }));
         if (!queued) {
-            connection.send(ServerMessages.resume(alloc, room.name, since, false, 0));
+            connection.send(ServerMessages.resume(alloc, room.name, since, false, 0, epoch));
         }
     }
 
+    /**
+     * Whether {@code messages} are every seq from {@code since + 1} to {@code upTo}: a commit that failed leaves a
+     * hole in the history, and a replay across it must not claim to be whole.
+     */
+    static boolean complete(List<RoomMessage> messages, long since, long upTo) {
+        long expected = since + 1;
+        for (RoomMessage m : messages) {
+            if (m.seq() != expected++) {
+                return false;
+            }
+        }
+        return expected == upTo + 1;
+    }
+
     private void finishReplay(Room room, Connection connection, Room.Replay replay, long since,
-                              List<RoomMessage> messages, boolean recovered) {
+                              List<RoomMessage> read, boolean readRecovered) {
+        // A replay larger than the answer budget would trip the slow-consumer close on every resume: the newest
+        // that fit are sent, and the client is told it could not be recovered whole.
+        List<RoomMessage> messages = newestWithin(read, answerBytes);
+        boolean recovered = readRecovered && messages.size() == read.size() && !replay.overflowed;
         int held = 0;
         for (long seq : replay.seqs) {
             held += seq > replay.upTo ? 1 : 0;
         }
-        connection.send(ServerMessages.resume(alloc, room.name, since, recovered, messages.size() + held));
+        connection.send(ServerMessages.resume(alloc, room.name, since, recovered, messages.size() + held, epoch));
         long last = since;
         for (RoomMessage m : messages) {
             connection.send(ServerMessages.roomMessage(alloc, m.room(), m.from(), m.content(), m.ts(), m.seq()));
@@ -174,7 +211,10 @@ final class RoomRegistry {
                 }
             }
             if (room.isEmpty()) {
-                dormantSeqs.put(roomName, room.lastSeq());
+                // A room that never had a message needs no memory of its numbering: it starts at 1 again.
+                if (room.lastSeq() > 0) {
+                    dormantSeqs.put(roomName, room.lastSeq());
+                }
                 rooms.remove(roomName, room);
             }
         }, null);
@@ -192,7 +232,7 @@ final class RoomRegistry {
             long messageSeq = room.lastSeq() + 1;
             long ts = now();
             RoomMessage message = new RoomMessage(roomName, messageSeq, ts, from, content);
-            SentId sent = claim == null ? null : new SentId(from, clientId, ts, messageSeq, false);
+            SentId sent = claim == null ? null : new SentId(from, clientId, ts, messageSeq, false, claim.digest);
             boolean queued = persister.write(batch -> {
                 batch.roomMessages.add(message);
                 if (sent != null) {
@@ -249,7 +289,8 @@ final class RoomRegistry {
      */
     void history(Connection requester, String roomName, long before, int limit, String requestId) {
         boolean queued = persister.read(store -> store.roomMessages(roomName, 0, before, limit + 1),
-                (messages, error) -> {
+                // Encoded on the requester's loop: the store thread is every sender's ack path.
+                (messages, error) -> EventLoops.offer(requester.channel.eventLoop(), () -> {
                     if (error != null) {
                         requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,
                                 "history could not be read", requestId));
@@ -257,11 +298,29 @@ final class RoomRegistry {
                     }
                     boolean more = messages.size() > limit;
                     List<RoomMessage> page = more ? messages.subList(1, messages.size()) : messages;
-                    requester.send(ServerMessages.history(alloc, roomName, page, more, requestId));
-                });
+                    // The newest that fit the byte budget; the client pages back from the oldest.
+                    List<RoomMessage> fit = newestWithin(page, answerBytes);
+                    requester.send(ServerMessages.history(alloc, roomName, fit, more || fit.size() < page.size(),
+                            requestId));
+                }));
         if (!queued) {
             requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, "the store is overloaded", requestId));
         }
+    }
+
+    /** The newest of {@code messages} (oldest first) whose frames fit in {@code budget} bytes; at least one. */
+    static List<RoomMessage> newestWithin(List<RoomMessage> messages, long budget) {
+        int from = messages.size();
+        long bytes = 0;
+        while (from > 0 && (from == messages.size() || bytes + worstCaseBytes(messages.get(from - 1)) <= budget)) {
+            bytes += worstCaseBytes(messages.get(--from));
+        }
+        return messages.subList(from, messages.size());
+    }
+
+    /** An upper bound of a message's size in a frame: every UTF-16 unit escaped as six bytes, plus the fields. */
+    static long worstCaseBytes(RoomMessage m) {
+        return 96 + 6L * (m.from().length() + m.content().length());
     }
 
     /** Sends the sorted users present in the room to the requester. */
@@ -275,6 +334,11 @@ final class RoomRegistry {
 
     int roomCount() {
         return rooms.size();
+    }
+
+    /** Rooms without members whose last seq is remembered. */
+    int dormantRoomCount() {
+        return dormantSeqs.size();
     }
 
     /**

@@ -22,11 +22,13 @@ final class ServerMessages {
     private ServerMessages() {
     }
 
-    static ByteBuf welcome(ByteBufAllocator alloc, String user, String session, Collection<String> rooms) {
+    static ByteBuf welcome(ByteBufAllocator alloc, String user, String session, Collection<String> rooms,
+                           String epoch) {
         return encode(alloc, w -> {
             w.name("type").value("welcome");
             w.name("user").value(user);
             w.name("session").value(session);
+            w.name("epoch").value(epoch);
             w.name("rooms").beginArray();
             for (String room : rooms) {
                 w.value(room);
@@ -85,13 +87,15 @@ final class ServerMessages {
     }
 
     /** Starts the replay of a {@code join} with {@code since}: {@code count} {@code msg} frames follow. */
-    static ByteBuf resume(ByteBufAllocator alloc, String room, long since, boolean recovered, int count) {
+    static ByteBuf resume(ByteBufAllocator alloc, String room, long since, boolean recovered, int count,
+                          String epoch) {
         return encode(alloc, w -> {
             w.name("type").value("resume");
             w.name("room").value(room);
             w.name("since").value(since);
             w.name("recovered").value(recovered);
             w.name("count").value(count);
+            w.name("epoch").value(epoch);
         });
     }
 

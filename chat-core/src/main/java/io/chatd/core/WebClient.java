@@ -8,10 +8,6 @@ import java.util.Map;
 /** The built-in browser client: three static files read from the classpath once. */
 final class WebClient {
 
-    /** Sent with every asset: app.js and style.css are files, with no inline script or style to allow. */
-    static final String CONTENT_SECURITY_POLICY =
-            "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'";
-
     record Asset(byte[] bytes, String contentType) {
     }
 

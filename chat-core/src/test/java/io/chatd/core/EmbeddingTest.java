@@ -1,6 +1,8 @@
 package io.chatd.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -91,9 +93,13 @@ class EmbeddingTest {
                     assertEquals("deploy-bot", msg.get("from").getAsString());
                     assertEquals(seq, msg.get("seq").getAsLong());
                 }
-                assertEquals(1, chat.sendPrivate("ops", "alice", "just for you"));
-                assertEquals("ops", alice.nextOfType("private").get("from").getAsString());
-                assertEquals(0, chat.sendPrivate("ops", "nobody", "lost"));
+                PrivateReceipt live = chat.sendPrivate("ops", "alice", "just for you").get(5, TimeUnit.SECONDS);
+                assertFalse(live.stored());
+                var delivered = alice.nextOfType("private");
+                assertEquals("ops", delivered.get("from").getAsString());
+                assertEquals(live.seq(), delivered.get("seq").getAsLong());
+                assertTrue(chat.sendPrivate("ops", "nobody", "later").get(5, TimeUnit.SECONDS).stored(),
+                        "kept for nobody's next connect");
                 assertEquals(0L, chat.broadcast("empty-room", "x", "y").get(5, TimeUnit.SECONDS));
             }
             server.close().sync();
@@ -112,7 +118,8 @@ class EmbeddingTest {
             b.drain(java.time.Duration.ofMillis(200));
             a.sendJson("type", "msg", "room", "lobby", "content", "only first");
             b.expectNothing(java.time.Duration.ofMillis(300));
-            assertEquals(0, second.chat().sendPrivate("x", "alice", "wrong instance"));
+            assertTrue(second.chat().sendPrivate("x", "alice", "wrong instance").get(5, TimeUnit.SECONDS).stored(),
+                    "alice is not connected to the second instance");
         }
     }
 }

@@ -111,6 +111,14 @@ final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
+    /** Sends half a frame header and resets the connection (SO_LINGER 0), as a crashing client would. */
+    void resetMidFrame() throws IOException {
+        out.write(new byte[] {(byte) 0x81, (byte) 0xFE, 0x10});
+        out.flush();
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     InputStream input() {
         return in;
     }

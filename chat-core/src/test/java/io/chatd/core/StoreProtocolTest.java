@@ -2,6 +2,8 @@ package io.chatd.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -18,6 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -230,6 +234,61 @@ class StoreProtocolTest {
     }
 
     @Test
+    void aThousandLongStoredMessagesReachTheirUserInOrderWithoutASlowConsumerClose() {
+        // 16 MB, sixteen times the outbound cap and more than the kernel's socket buffers take: written at once, they closed the connection with 4000 on every
+        // reconnect, and since none was marked delivered, the user was locked out for good.
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").maxOutboundBytes(1024 * 1024));
+             TestClient alice = connect(server, "alice")) {
+            for (int i = 1; i <= 1000; i++) {
+                alice.sendJson("type", "private", "to", "bob", "content", fourKiB(i), "id", "p" + i);
+            }
+            for (int i = 1; i <= 1000; i++) {
+                assertTrue(alice.nextOfType("ack").get("stored").getAsBoolean());
+            }
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                    // A phone that is slow to start reading: the backlog waits for it instead of cutting it off.
+                    bob.stopReading();
+                    sleep(1000);
+                    bob.resumeReading();
+                    bob.expect("welcome");
+                    int expected = attempt == 1 ? 1000 : 0;
+                    for (int i = 1; i <= expected; i++) {
+                        JsonObject frame = bob.next();
+                        assertEquals("private", frame.get("type").getAsString(), "frame " + i + ": " + frame);
+                        assertEquals(fourKiB(i), frame.get("content").getAsString());
+                        assertEquals(i, frame.get("seq").getAsLong());
+                        if (i == 300) { // and one that pauses in the middle
+                            bob.stopReading();
+                            sleep(500);
+                            bob.resumeReading();
+                        }
+                    }
+                    // Nothing more, no close: and on the next connect, nothing again (all marked delivered).
+                    bob.sendJson("type", "ping", "id", "still-here");
+                    assertEquals("still-here", bob.nextOfType("pong").get("id").getAsString());
+                    sleep(300); // let the last page's delivery mark reach the store
+                }
+            }
+        }
+    }
+
+    /** The longest content the server takes by default, numbered: 4096 code points, 16 KB of UTF-8. */
+    private static String fourKiB(int i) {
+        String prefix = i + ":";
+        return prefix + "\uD83D\uDE00".repeat(4096 - prefix.length());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void offlineMessagesOverTheCapPushOutTheOldest() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom("").offlineMaxPerUser(3));
              TestClient alice = connect(server, "alice")) {
@@ -261,9 +320,9 @@ class StoreProtocolTest {
             bob.expectNothing(QUIET);
 
             // The id is the user's, not the connection's: another connection resending it gets the same ack.
-            try (TestClient alice2 = connect(server, "alice")) {
-                alice2.sendJson("type", "private", "to", "bob", "content", "dm", "id", "same");
-                assertEquals(first, alice2.expect("ack"));
+            try (TestClient alice2 = joined(server, "alice", "r")) {
+                alice2.sendJson("type", "msg", "room", "r", "content", "once", "id", "same");
+                assertEquals(first, alice2.nextOfType("ack"));
             }
             alice.sendJson("type", "private", "to", "bob", "content", "dm", "id", "d1");
             JsonObject privateAck = alice.expect("ack");
@@ -271,6 +330,79 @@ class StoreProtocolTest {
             assertEquals(privateAck, alice.expect("ack"));
             assertEquals("dm", bob.expect("private").get("content").getAsString());
             bob.expectNothing(QUIET);
+        }
+    }
+
+    @Test
+    void aReusedIdWithOtherContentIsRefusedWithIdConflictAndTheConnectionGoesOn() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r")) {
+            alice.drain(QUIET);
+            long seq = publish(alice, "r", "first", "c1");
+            assertEquals("first", bob.expect("msg").get("content").getAsString());
+
+            // A page reload that restarted its counter at c1: other content, same id.
+            alice.sendJson("type", "msg", "room", "r", "content", "second", "id", "c1");
+            JsonObject conflict = alice.expect("error");
+            assertEquals("id_conflict", conflict.get("code").getAsString());
+            assertEquals("c1", conflict.get("id").getAsString());
+            // The same content to another target, and another type, conflict too.
+            alice.sendJson("type", "join", "room", "s");
+            alice.nextOfType("join");
+            alice.sendJson("type", "msg", "room", "s", "content", "first", "id", "c1");
+            assertEquals("id_conflict", alice.expect("error").get("code").getAsString());
+            alice.sendJson("type", "private", "to", "bob", "content", "first", "id", "c1");
+            assertEquals("id_conflict", alice.expect("error").get("code").getAsString());
+            bob.expectNothing(QUIET);
+
+            // The true resend still returns the original ack, and a new id goes through.
+            alice.sendJson("type", "msg", "room", "r", "content", "first", "id", "c1");
+            assertEquals(seq, alice.expect("ack").get("seq").getAsLong());
+            assertEquals(seq + 1, publish(alice, "r", "second", "c2"));
+            assertEquals("second", bob.expect("msg").get("content").getAsString());
+        }
+    }
+
+    @Test
+    void aMessageWithoutAnIdIsDeliveredButNeverAcked() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r")) {
+            alice.drain(QUIET);
+            alice.sendJson("type", "msg", "room", "r", "content", "fire and forget");
+            alice.sendJson("type", "private", "to", "bob", "content", "psst");
+            alice.sendJson("type", "ping", "id", "p1");
+            // Requests are answered in order: had either been acked, the ack would come before the pong.
+            assertEquals("p1", alice.expect("pong").get("id").getAsString());
+            alice.expectNothing(QUIET);
+            assertEquals("fire and forget", bob.expect("msg").get("content").getAsString());
+            assertEquals("psst", bob.expect("private").get("content").getAsString());
+            // Without an id nothing is deduplicated either: the same message twice is two messages.
+            alice.sendJson("type", "msg", "room", "r", "content", "twice");
+            alice.sendJson("type", "msg", "room", "r", "content", "twice");
+            long first = bob.expect("msg").get("seq").getAsLong();
+            assertEquals(first + 1, bob.expect("msg").get("seq").getAsLong());
+        }
+    }
+
+    @Test
+    void aResendAfterTheIdBoundRolledOverIsDeliveredAgainAsDocumented() {
+        // docs/protocol.md: a resend is recognized within the window only while fewer than --dedup-max-ids
+        // newer ids were sent. Past the bound the id is new again: the message is delivered a second time.
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").dedupMaxIds(5));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r")) {
+            alice.drain(QUIET);
+            long first = publish(alice, "r", "m0", "id0");
+            for (int i = 1; i <= 4; i++) {
+                publish(alice, "r", "m" + i, "id" + i);
+            }
+            alice.sendJson("type", "msg", "room", "r", "content", "m0", "id", "id0");
+            assertEquals(first, alice.expect("ack").get("seq").getAsLong(), "5 ids: still within the bound");
+            for (int i = 5; i <= 7; i++) {
+                publish(alice, "r", "m" + i, "id" + i);
+            }
+            long again = publish(alice, "r", "m0", "id0");
+            assertTrue(again > first + 7, "past the bound the resend is a new message, seq " + again);
+            bob.drain(QUIET);
         }
     }
 
@@ -330,6 +462,188 @@ class StoreProtocolTest {
     }
 
     @Test
+    void aHistoryPageOfLongMessagesStaysUnderTheOutboundCapAndPagesOn() {
+        // 100 messages of 4096 escaped control characters: 2.4 MB in one frame, past a 1 MiB cap (4000 close).
+        String escaped = "\u0001".repeat(4000);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").maxOutboundBytes(1024 * 1024));
+             TestClient alice = joined(server, "alice", "r")) {
+            for (int i = 1; i <= 100; i++) {
+                alice.sendJson("type", "msg", "room", "r", "content", i + escaped);
+            }
+            publish(alice, "r", "last", "last");
+            alice.send("{\"type\":\"history\",\"room\":\"r\",\"limit\":100,\"before\":101}");
+            JsonObject page = alice.expect("history");
+            JsonArray messages = page.getAsJsonArray("messages");
+            assertTrue(messages.size() >= 1 && messages.size() < 100, "a smaller page: " + messages.size());
+            assertTrue(page.get("more").getAsBoolean());
+            assertTrue(page.toString().length() <= 256 * 1024, "frame of " + page.toString().length() + " chars");
+            // The newest of the range came, oldest first; the next page continues below the oldest.
+            JsonObject newest = messages.get(messages.size() - 1).getAsJsonObject();
+            assertEquals(100, newest.get("seq").getAsLong());
+            long oldest = messages.get(0).getAsJsonObject().get("seq").getAsLong();
+            alice.send("{\"type\":\"history\",\"room\":\"r\",\"limit\":100,\"before\":" + oldest + "}");
+            JsonArray next = alice.expect("history").getAsJsonArray("messages");
+            assertEquals(oldest - 1, next.get(next.size() - 1).getAsJsonObject().get("seq").getAsLong());
+            alice.sendJson("type", "ping", "id", "alive");
+            assertEquals("alive", alice.nextOfType("pong").get("id").getAsString(), "no slow-consumer close");
+        }
+    }
+
+    @Test
+    void aResumeThatMissedMoreThanTheBudgetGetsTheNewestAndRecoveredFalseNotAClose() {
+        String longText = "\u0001".repeat(4000); // 24 KB escaped each
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").maxOutboundBytes(64 * 1024));
+             TestClient alice = joined(server, "alice", "r")) {
+            for (int i = 1; i <= 30; i++) { // 720 KB missed: eleven times the outbound cap
+                alice.sendJson("type", "msg", "room", "r", "content", i + longText);
+            }
+            publish(alice, "r", "the newest", "n");
+            try (TestClient bob = connect(server, "bob")) {
+                bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":0}");
+                bob.nextOfType("join");
+                JsonObject resume = bob.expect("resume");
+                assertFalse(resume.get("recovered").getAsBoolean(), resume.toString());
+                int count = resume.get("count").getAsInt();
+                assertTrue(count >= 1 && count < 31, "the newest that fit: " + count);
+                JsonObject last = null;
+                for (int i = 0; i < count; i++) {
+                    last = bob.expect("msg");
+                }
+                assertEquals("the newest", last.get("content").getAsString());
+                bob.sendJson("type", "ping", "id", "alive");
+                assertEquals("alive", bob.nextOfType("pong").get("id").getAsString(), "no slow-consumer close");
+            }
+        }
+    }
+
+    @Test
+    void broadcastsHeldForAResumeAreBoundedAndPastTheBoundTheResumeSaysRecoveredFalse() throws Exception {
+        CountDownLatch readsOpen = new CountDownLatch(1);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").maxOutboundBytes(64 * 1024)
+                .store(() -> new FailingStore(new AtomicBoolean(), readsOpen)));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = connect(server, "bob")) {
+            publish(alice, "r", "before", "b"); // so that the resume must read the store
+            bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":0}");
+            bob.nextOfType("join"); // bob is a member now, his replay waiting for the (slow) store read
+            String longText = "x".repeat(4000);
+            for (int i = 1; i <= 20; i++) { // 80 KB broadcast meanwhile: more than the 16 KB held for a resume
+                alice.sendJson("type", "msg", "room", "r", "content", i + longText);
+            }
+            alice.sendJson("type", "ping", "id", "sent");
+            alice.nextOfType("pong");
+            readsOpen.countDown();
+            JsonObject resume = bob.expect("resume");
+            assertFalse(resume.get("recovered").getAsBoolean(), "the held frames were dropped: " + resume);
+            publish(alice, "r", "live after", "live");
+            JsonObject live;
+            do {
+                live = bob.nextOfType("msg");
+            } while (!live.get("content").getAsString().equals("live after"));
+            bob.sendJson("type", "ping", "id", "alive");
+            assertEquals("alive", bob.nextOfType("pong").get("id").getAsString());
+        }
+    }
+
+    @Test
+    void aSinceFromBeforeAMemoryStoreRestartIsNotRecoveredEvenWhenTheRoomGrewPastIt() {
+        String oldEpoch;
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r")) {
+            oldEpoch = server.chat().epoch();
+            for (int i = 1; i <= 5; i++) {
+                publish(alice, "r", "first life " + i, "a" + i);
+            }
+        }
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = connect(server, "bob")) {
+            assertNotEquals(oldEpoch, server.chat().epoch(), "a memory store cannot vouch for old seqs");
+            for (int i = 1; i <= 8; i++) { // the new life's room grows past bob's since
+                publish(alice, "r", "second life " + i, "b" + i);
+            }
+            bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":5,\"epoch\":\"" + oldEpoch + "\"}");
+            JsonObject stale = bob.nextOfType("resume");
+            assertFalse(stale.get("recovered").getAsBoolean(), stale.toString());
+            assertEquals(server.chat().epoch(), stale.get("epoch").getAsString(), "the epoch to keep from now on");
+            bob.drain(QUIET);
+            bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":5,\"epoch\":\"" + server.chat().epoch() + "\"}");
+            JsonObject current = bob.nextOfType("resume");
+            assertTrue(current.get("recovered").getAsBoolean(), current.toString());
+        }
+    }
+
+    @Test
+    void aReplayAcrossAHoleLeftByAFailedCommitIsNotRecovered() {
+        AtomicBoolean failing = new AtomicBoolean(false);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> new FailingStore(failing)));
+             TestClient alice = joined(server, "alice", "r")) {
+            publish(alice, "r", "one", "1");
+            failing.set(true);
+            alice.sendJson("type", "msg", "room", "r", "content", "two, never stored", "id", "2");
+            assertEquals("store_failed", alice.nextOfType("error").get("code").getAsString());
+            failing.set(false);
+            publish(alice, "r", "three", "3");
+            try (TestClient bob = connect(server, "bob")) {
+                bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":0,\"epoch\":\"" + server.chat().epoch() + "\"}");
+                JsonObject resume = bob.nextOfType("resume");
+                assertFalse(resume.get("recovered").getAsBoolean(), "seq 2 is missing: " + resume);
+                assertEquals(2, resume.get("count").getAsInt());
+            }
+        }
+    }
+
+    @Test
+    void historyIsRateLimitedByDefaultWithoutClosingTheConnection() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient alice = joined(server, "alice", "r")) {
+            publish(alice, "r", "one", "1");
+            for (int i = 0; i < 60; i++) { // a loop of history requests: each one reads the shared store
+                alice.send("{\"type\":\"history\",\"room\":\"r\",\"id\":\"h" + i + "\"}");
+            }
+            int pages = 0;
+            int limited = 0;
+            for (int i = 0; i < 60; i++) {
+                JsonObject answer = alice.next();
+                if (answer.get("type").getAsString().equals("history")) {
+                    pages++;
+                } else {
+                    assertEquals("rate_limited", answer.get("code").getAsString(), answer.toString());
+                    limited++;
+                }
+            }
+            assertTrue(pages >= 20 && pages < 30, "a burst of 20, then 5 a second: " + pages);
+            assertEquals(60, pages + limited);
+            assertEquals(2, publish(alice, "r", "still connected", "2"));
+        }
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").historyRate(0));
+             TestClient alice = joined(server, "alice", "r")) {
+            for (int i = 0; i < 60; i++) {
+                alice.send("{\"type\":\"history\",\"room\":\"r\"}");
+            }
+            for (int i = 0; i < 60; i++) {
+                assertEquals("history", alice.next().get("type").getAsString(), "0 turns the limit off");
+            }
+        }
+    }
+
+    @Test
+    void roomsJoinedAndLeftWithoutAMessageLeaveNothingBehind() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
+             TestClient mallory = connect(server, "mallory")) {
+            for (int i = 0; i < 2000; i++) {
+                mallory.sendJson("type", "join", "room", "junk" + i);
+                mallory.sendJson("type", "leave", "room", "junk" + i);
+            }
+            mallory.sendJson("type", "join", "room", "kept");
+            publish(mallory, "kept", "a message", "k");
+            mallory.sendJson("type", "leave", "room", "kept");
+            mallory.sendJson("type", "ping", "id", "done");
+            mallory.nextOfType("pong");
+            assertEquals(0, server.chat().roomCount());
+            assertEquals(1, server.chat().rooms().dormantRoomCount(), "only the room with a seq to continue");
+        }
+    }
+
+    @Test
     void badStoreRequestsGetErrorsAndTheConnectionKeepsWorking() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
              TestClient alice = joined(server, "alice", "r")) {
@@ -377,13 +691,66 @@ class StoreProtocolTest {
         }
     }
 
-    /** A memory store whose commits fail while {@code failing} is set, like a full disk. */
+    @Test
+    void sendPrivateFromCodeFailsWhenTheMessageWasNotTaken() throws Exception {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> new FailingStore(failing)))) {
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> server.chat().sendPrivate("ops", "bob", "lost").get(5, TimeUnit.SECONDS));
+            assertTrue(refused.getCause() instanceof StoreException, refused.toString());
+            failing.set(false);
+            assertTrue(server.chat().sendPrivate("ops", "bob", "kept").get(5, TimeUnit.SECONDS).stored());
+        }
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").offlineMaxPerUser(0))) {
+            ExecutionException offline = assertThrows(ExecutionException.class,
+                    () -> server.chat().sendPrivate("ops", "bob", "nobody home").get(5, TimeUnit.SECONDS));
+            assertTrue(offline.getCause() instanceof RejectedExecutionException, offline.toString());
+        }
+    }
+
+    @Test
+    void aConnectionWhoseStoredMessagesCannotBeReadIsToldToReconnect() {
+        AtomicBoolean failing = new AtomicBoolean(false);
+        AtomicBoolean inboxFails = new AtomicBoolean(false);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("")
+                .store(() -> new FailingStore(failing, new CountDownLatch(0), inboxFails)));
+             TestClient alice = connect(server, "alice")) {
+            alice.sendJson("type", "private", "to", "bob", "content", "waiting for you", "id", "w");
+            assertTrue(alice.nextOfType("ack").get("stored").getAsBoolean());
+            inboxFails.set(true);
+            try (TestClient bob = TestClient.connect(server.port(), "bob")) {
+                // Without its stored messages the connection would look complete and never get them.
+                assertEquals(CloseCodes.INTERNAL_ERROR, bob.awaitCloseCode());
+            }
+            inboxFails.set(false);
+            try (TestClient bob = connect(server, "bob")) {
+                assertEquals("waiting for you", bob.nextOfType("private").get("content").getAsString());
+            }
+        }
+    }
+
+    /**
+     * A memory store whose commits fail while {@code failing} is set, like a full disk, and whose room reads wait
+     * for {@code readsOpen}, like a slow disk.
+     */
     private static final class FailingStore implements MessageStore {
         private final MemoryMessageStore memory = new MemoryMessageStore();
         private final AtomicBoolean failing;
+        private final CountDownLatch readsOpen;
+        private final AtomicBoolean inboxFails;
 
         FailingStore(AtomicBoolean failing) {
+            this(failing, new CountDownLatch(0));
+        }
+
+        FailingStore(AtomicBoolean failing, CountDownLatch readsOpen) {
+            this(failing, readsOpen, new AtomicBoolean());
+        }
+
+        FailingStore(AtomicBoolean failing, CountDownLatch readsOpen, AtomicBoolean inboxFails) {
             this.failing = failing;
+            this.readsOpen = readsOpen;
+            this.inboxFails = inboxFails;
         }
 
         @Override
@@ -401,11 +768,19 @@ class StoreProtocolTest {
 
         @Override
         public List<RoomMessage> roomMessages(String room, long afterSeq, long beforeSeq, int limit) {
+            try {
+                readsOpen.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return memory.roomMessages(room, afterSeq, beforeSeq, limit);
         }
 
         @Override
         public List<PrivateMessage> undelivered(String user, int limit) {
+            if (inboxFails.get()) {
+                throw new StoreException("I/O error");
+            }
             return memory.undelivered(user, limit);
         }
 

@@ -25,10 +25,28 @@ public final class ChatServer {
     private final EventLoopGroup group;
     private final Channel serverChannel;
 
-    private ChatServer(Chat chat, EventLoopGroup group, Channel serverChannel) {
+    /** How long loops still busy at the end of the grace period get to stop before the store closes anyway. */
+    private static final long LOOP_STOP_MILLIS = 5000;
+
+    private final Transports transport;
+    private final int eventLoops;
+
+    private ChatServer(Chat chat, EventLoopGroup group, Channel serverChannel, Transports transport, int eventLoops) {
         this.chat = chat;
         this.group = group;
         this.serverChannel = serverChannel;
+        this.transport = transport;
+        this.eventLoops = eventLoops;
+    }
+
+    /** The transport serving the sockets: native epoll where available, NIO otherwise. */
+    public Transports transport() {
+        return transport;
+    }
+
+    /** The number of event loops. */
+    public int eventLoops() {
+        return eventLoops;
     }
 
     /**
@@ -44,9 +62,7 @@ public final class ChatServer {
             throws InterruptedException {
         Objects.requireNonNull(config, "config");
         Transports transport = Transports.best();
-        if (transport == Transports.EPOLL) {
-            log.info("transport: native epoll");
-        } else {
+        if (transport != Transports.EPOLL) {
             log.info("transport: NIO (epoll unavailable: {})", String.valueOf(Transports.epollUnavailabilityCause()));
         }
         // One loop per core: the work is non-blocking, and every extra loop on a core only adds context switches.
@@ -63,8 +79,8 @@ public final class ChatServer {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(tls == null ? chat.newChannelInitializer() : withTls(tls, chat))
                     .bind(host, port).sync().channel();
-            ChatServer server = new ChatServer(chat, group, serverChannel);
-            log.info("listening on {}:{}, WebSocket path {}, {} event loop(s){}", host, server.port(),
+            ChatServer server = new ChatServer(chat, group, serverChannel, transport, threads);
+            log.debug("listening on {}:{}, WebSocket path {}, {} event loop(s){}", host, server.port(),
                     config.websocketPath(), threads, tls == null ? "" : ", TLS: https and wss");
             return server;
         } catch (InterruptedException | RuntimeException e) {
@@ -108,6 +124,12 @@ public final class ChatServer {
         }
         group.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
         boolean stopped = group.terminationFuture().awaitUninterruptibly(remainingMillis(deadline));
+        if (!stopped) {
+            // The store must close after the loops, or a loop still running could be told a write succeeded that
+            // never runs. Past the grace period the loops' remaining tasks are abandoned, not awaited forever.
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            group.terminationFuture().awaitUninterruptibly(LOOP_STOP_MILLIS);
+        }
         // After the loops: nothing can publish any more, so every acked message is already queued for the store.
         chat.close();
         log.info("shutdown {}", closed && stopped ? "complete" : "timed out");

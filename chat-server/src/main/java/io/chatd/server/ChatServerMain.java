@@ -7,13 +7,21 @@ import io.chatd.core.store.MessageStore;
 import io.chatd.core.store.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -23,10 +31,10 @@ import picocli.CommandLine.Option;
 /**
  * The {@code chat-server} command: parses flags, validates them, translates them to a {@link ChatConfig}, runs
  * the server and shuts it down in order on SIGTERM or SIGINT. Exit codes: 0 after a clean run, 1 when the
- * server could not start, 2 for bad flags.
+ * server could not start, 2 for bad flags, 3 when the shutdown ran out of --shutdown-grace.
  */
 @Command(name = "chat-server", mixinStandardHelpOptions = true, versionProvider = ChatServerMain.Version.class,
-        sortOptions = false, usageHelpAutoWidth = true,
+        sortOptions = false, usageHelpAutoWidth = true, customSynopsis = "chat-server [OPTIONS]",
         description = "WebSocket chat daemon: rooms, private messages, history and a built-in web client.",
         footer = {"", "Durations take a unit: 500ms, 25s, 2m. Sizes take an optional unit: 65536, 64KiB, 1MiB.",
                 "Connect with ws://HOST:PORT/ws?user=NAME (--auth none) or with a token (--auth jwt); "
@@ -34,6 +42,8 @@ import picocli.CommandLine.Option;
 public final class ChatServerMain implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ChatServerMain.class);
+    /** Exit code when the graceful shutdown did not finish within --shutdown-grace. */
+    static final int EXIT_SHUTDOWN_TIMED_OUT = 3;
 
     @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
@@ -122,6 +132,12 @@ public final class ChatServerMain implements Callable<Integer> {
             description = "How long a resent message id returns the original ack (default: ${DEFAULT-VALUE}).")
     Duration dedupWindow;
 
+    @Option(names = "--dedup-max-ids", defaultValue = "200000",
+            description = "Most message ids remembered for --dedup-window across all users (about 300 bytes each); "
+                    + "each user's newest 1000 count. Past either, the oldest id is forgotten early "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int dedupMaxIds;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Converters.DurationConverter.class,
             description = "Longest time to close connections on SIGTERM/SIGINT before exiting (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
@@ -137,7 +153,17 @@ public final class ChatServerMain implements Callable<Integer> {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new ChatServerMain());
+        CommandLine commandLine = new CommandLine(new ChatServerMain());
+        HelpSections.install(commandLine);
+        // A mistyped flag deserves its one-line reason, not the whole usage to scroll back through.
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("chat-server: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err); // "Possible solutions: --port"
+            err.println("Try 'chat-server --help' for the flags.");
+            return 2;
+        });
+        return commandLine;
     }
 
     @Override
@@ -162,19 +188,78 @@ public final class ChatServerMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        // A start that fails must not leave a store file behind that it created (a typo'd port is no reason
+        // for a new database beside the real one).
+        List<Path> storeFiles = storeFiles(store);
+        List<Path> created = new ArrayList<>(storeFiles.stream().filter(f -> !Files.exists(f)).toList());
+        if (!storeFiles.isEmpty() && !Files.exists(storeFiles.get(0).getParent())) {
+            created.add(storeFiles.get(0).getParent()); // last: removed once empty
+        }
         ChatServer server;
         try {
             server = ChatServer.start(config, host, port, ioThreads, tls);
         } catch (StoreException e) {
             log.error("could not start: {}", e.getMessage()); // already one line for the operator
+            deleteAll(created);
             return 1;
         } catch (Exception e) {
-            log.error("could not start: {}", e.toString());
+            log.error("could not start: {}", inUse(e) ? "port " + port + " on " + host + " is already in use"
+                    : e.toString());
+            deleteAll(created);
             return 1;
         }
+        log.info("ready on {}:{}: open {}://{}:{}{} (WebSocket {}://{}:{}{}); store {}; auth {}; transport {}, "
+                        + "{} event loop(s)", host, server.port(),
+                tls == null ? "http" : "https", urlHost(), server.port(), noWebClient ? " (no web client)" : "/",
+                tls == null ? "ws" : "wss", urlHost(), server.port(), wsPath,
+                describeStore(), security.auth, server.transport().name().toLowerCase(Locale.ROOT),
+                server.eventLoops());
         awaitStopSignal();
-        server.shutdown(shutdownGrace);
-        return 0;
+        // A distinct code for a shutdown that ran out of time: some clients were cut off without their 1001.
+        return server.shutdown(shutdownGrace) ? 0 : EXIT_SHUTDOWN_TIMED_OUT;
+    }
+
+    /** The host a person types in a browser: a wildcard bind is reachable as localhost. */
+    private String urlHost() {
+        return host.equals("0.0.0.0") || host.equals("::") ? "localhost"
+                : host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    private String describeStore() {
+        List<Path> files = storeFiles(store);
+        return files.isEmpty() ? store : "sqlite " + files.get(0);
+    }
+
+    /** The files a {@code sqlite:PATH} store consists of (absolute), none for {@code memory}. */
+    private static List<Path> storeFiles(String spec) {
+        if (!spec.startsWith("sqlite:")) {
+            return List.of();
+        }
+        Path db = Path.of(spec.substring("sqlite:".length())).toAbsolutePath().normalize();
+        return List.of(db, Path.of(db + "-wal"), Path.of(db + "-shm"));
+    }
+
+    private static void deleteAll(List<Path> files) {
+        for (Path file : files) {
+            try {
+                if (Files.exists(file)) { // not deleteIfExists: a path through a regular file throws there
+                    Files.delete(file);
+                }
+            } catch (IOException e) {
+                log.warn("could not remove {} after the failed start: {}", file, e.toString());
+            }
+        }
+    }
+
+    /** Whether a bind failed because the address is taken (NIO says BindException, epoll a native error). */
+    private static boolean inUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException
+                    || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -215,10 +300,29 @@ public final class ChatServerMain implements Callable<Integer> {
                     .offlineMaxPerUser(offlineMax)
                     .offlineTtl(offlineTtl)
                     .dedupWindow(dedupWindow)
+                    .dedupMaxIds(dedupMaxIds)
                     .build();
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), inFlagTerms(e.getMessage()));
         }
+    }
+
+    /** Library settings whose flag is not simply the setting's name in kebab case. */
+    private static final Map<String, String> FLAG_OF_SETTING = Map.of(
+            "websocketPath", "--ws-path",
+            "offlineMaxPerUser", "--offline-max");
+    private static final Pattern SETTING = Pattern.compile("\\b[a-z]+(?:[A-Z][a-z]*)+\\b");
+    private static final Pattern ISO_DURATION = Pattern.compile("\\bPT[0-9.HMS]+\\b");
+
+    /**
+     * Rewrites a library validation message for the person who typed the flags: setting names become flag
+     * names and durations read as they were typed ({@code idleTimeout (PT5S)} becomes {@code --idle-timeout (5s)}).
+     */
+    static String inFlagTerms(String message) {
+        String flags = SETTING.matcher(message).replaceAll(m -> Matcher.quoteReplacement(
+                FLAG_OF_SETTING.getOrDefault(m.group(), "--" + m.group().replaceAll("([A-Z])", "-$1")
+                        .toLowerCase(Locale.ROOT))));
+        return ISO_DURATION.matcher(flags).replaceAll(m -> Converters.format(Duration.parse(m.group())));
     }
 
     /** {@code memory} or {@code sqlite:PATH}; anything else is a usage error. */

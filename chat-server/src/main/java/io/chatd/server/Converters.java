@@ -12,7 +12,10 @@ final class Converters {
     private Converters() {
     }
 
-    /** {@code 500ms}, {@code 25s}, {@code 2m}, {@code 1h}; a bare number is seconds. */
+    /**
+     * {@code 500ms}, {@code 25s}, {@code 2m}, {@code 1h}. A number needs its unit ({@code 0} excepted): a bare
+     * {@code 5} could mean seconds or milliseconds, and a guess would be wrong for someone.
+     */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(us|ms|s|m|h)?");
 
@@ -23,6 +26,10 @@ final class Converters {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a duration like 500ms, 25s or 2m");
             }
             long amount = Long.parseLong(m.group(1));
+            if (m.group(2) == null && amount != 0) {
+                throw new CommandLine.TypeConversionException("'" + value + "' needs a unit: " + amount + "ms, "
+                        + amount + "s or " + amount + "m");
+            }
             String unit = m.group(2) == null ? "s" : m.group(2);
             return switch (unit) {
                 case "us" -> Duration.ofNanos(amount * 1000);
@@ -32,6 +39,25 @@ final class Converters {
                 default -> Duration.ofSeconds(amount);
             };
         }
+    }
+
+    /** A duration the way a flag takes it: {@code 25s}, {@code 500ms}, {@code 2m}, {@code 1h}. */
+    static String format(Duration d) {
+        if (d.isZero()) {
+            return "0";
+        }
+        if (d.toNanos() % 1_000_000 != 0) {
+            return d.toNanos() / 1000 + "us";
+        }
+        long millis = d.toMillis();
+        if (millis % 1000 != 0) {
+            return millis + "ms";
+        }
+        long seconds = millis / 1000;
+        if (seconds % 3600 == 0) {
+            return seconds / 3600 + "h";
+        }
+        return seconds % 60 == 0 ? seconds / 60 + "m" : seconds + "s";
     }
 
     /** {@code 65536}, {@code 64KiB}, {@code 64k}, {@code 1MiB}, {@code 1m}; at most 1 GiB. */

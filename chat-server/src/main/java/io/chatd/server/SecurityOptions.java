@@ -68,6 +68,11 @@ final class SecurityOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int rateBurst;
 
+    @Option(names = "--history-rate", defaultValue = "5", paramLabel = "PER_SECOND",
+            description = "history requests per second per connection (bursts of four times as many); more get "
+                    + "error rate_limited. 0: no limit (default: ${DEFAULT-VALUE}).")
+    double historyRate;
+
     @Option(names = "--max-connections", defaultValue = "0", paramLabel = "N",
             description = "Open WebSockets; more get HTTP 503. 0: no limit (default: ${DEFAULT-VALUE}).")
     int maxConnections;
@@ -77,7 +82,8 @@ final class SecurityOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxConnectionsPerIp;
 
-    @Option(names = "--max-rooms-per-connection", defaultValue = "100", paramLabel = "N",
+    @Option(names = "--max-rooms-per-connection", defaultValue = "" + ChatConfig.DEFAULT_MAX_ROOMS_PER_CONNECTION,
+            paramLabel = "N",
             description = "Rooms one connection may be in; more get error too_many_rooms. 0: no limit "
                     + "(default: ${DEFAULT-VALUE}).")
     int maxRoomsPerConnection;
@@ -148,6 +154,7 @@ final class SecurityOptions {
     ChatConfig.Builder applyTo(ChatConfig.Builder builder) {
         return builder.identityResolver(identityResolver())
                 .rateLimit(rateLimit, rateBurst)
+                .historyRate(historyRate)
                 .maxConnections(maxConnections)
                 .maxConnectionsPerIp(maxConnectionsPerIp)
                 .maxRoomsPerConnection(maxRoomsPerConnection)

@@ -13,6 +13,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -50,10 +51,28 @@ public final class SqliteMessageStore implements MessageStore {
                 "CREATE TABLE conversations (conv TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID",
                 "CREATE TABLE client_ids (user TEXT NOT NULL, client_id TEXT NOT NULL, ts INTEGER NOT NULL,"
                         + " seq INTEGER NOT NULL, stored INTEGER NOT NULL, PRIMARY KEY (user, client_id)) WITHOUT ROWID",
+            },
+            new String[] {
+                // What each id sent, so that the same id with other content is refused after a restart too.
+                "ALTER TABLE client_ids ADD COLUMN digest INTEGER NOT NULL DEFAULT 0",
+            },
+            new String[] {
+                // 'epoch' names the numbering; 'clean' is 1 only between a close and the next open, so a
+                // start that finds 0 knows the last run crashed and may have given out seqs it never stored.
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+            },
+            new String[] {
+                // Retention deletes by age once a minute on the store thread: without these, each pass scanned
+                // every table whole while every sender's ack waited behind it.
+                "CREATE INDEX room_messages_by_ts ON room_messages (ts)",
+                "CREATE INDEX private_messages_by_ts ON private_messages (ts)",
+                "CREATE INDEX client_ids_by_ts ON client_ids (ts)",
             });
 
     private final Path path;
     private Connection db;
+    /** Set once the file is open and marked in use, so that only such a file is marked clean on close. */
+    private boolean opened;
     private Retention retention;
     private PreparedStatement insertRoomMessage;
     private PreparedStatement upsertRoom;
@@ -114,7 +133,10 @@ public final class SqliteMessageStore implements MessageStore {
             }
             migrate();
             prepare();
-            return loadState();
+            String epoch = takeEpoch();
+            StoreState state = loadState();
+            return new StoreState(state.roomSeqs(), state.conversationSeqs(), state.lastPrivateId(),
+                    state.recentIds(), epoch);
         } catch (SQLException e) {
             close();
             throw new StoreException("cannot open store " + path + ": " + describe(e));
@@ -167,8 +189,8 @@ public final class SqliteMessageStore implements MessageStore {
         deletePrivate = db.prepareStatement("DELETE FROM private_messages WHERE id = ?");
         upsertConversation = db.prepareStatement("INSERT INTO conversations (conv, last_seq) VALUES (?, ?)"
                 + " ON CONFLICT (conv) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)");
-        insertClientId = db.prepareStatement("INSERT OR REPLACE INTO client_ids (user, client_id, ts, seq, stored)"
-                + " VALUES (?, ?, ?, ?, ?)");
+        insertClientId = db.prepareStatement("INSERT OR REPLACE INTO client_ids (user, client_id, ts, seq, stored,"
+                + " digest) VALUES (?, ?, ?, ?, ?, ?)");
         selectRoomMessages = db.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
                 + " WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?");
         selectUndelivered = db.prepareStatement("SELECT id, sender, seq, ts, content FROM private_messages"
@@ -196,12 +218,12 @@ public final class SqliteMessageStore implements MessageStore {
             }
         }
         try (PreparedStatement p = db.prepareStatement(
-                "SELECT user, client_id, ts, seq, stored FROM client_ids WHERE ts >= ? ORDER BY ts")) {
+                "SELECT user, client_id, ts, seq, stored, digest FROM client_ids WHERE ts >= ? ORDER BY ts")) {
             p.setLong(1, System.currentTimeMillis() - retention.dedupWindow().toMillis());
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
                     recent.add(new SentId(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                            rs.getInt(5) != 0));
+                            rs.getInt(5) != 0, rs.getLong(6)));
                 }
             }
         }
@@ -227,6 +249,7 @@ public final class SqliteMessageStore implements MessageStore {
                     insertClientId.setLong(3, sent.ts());
                     insertClientId.setLong(4, sent.seq());
                     insertClientId.setInt(5, sent.stored() ? 1 : 0);
+                    insertClientId.setLong(6, sent.digest());
                     insertClientId.addBatch();
                 }
                 insertClientId.executeBatch();
@@ -350,8 +373,45 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * The epoch of this run: the last one when the previous run closed cleanly (every seq it gave out was
+     * committed), a new one after a crash. Marks the file as in use until {@link #close}.
+     */
+    private String takeEpoch() throws SQLException {
+        String epoch = null;
+        boolean clean = false;
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT key, value FROM meta WHERE key IN ('epoch', 'clean')")) {
+            while (rs.next()) {
+                if (rs.getString(1).equals("epoch")) {
+                    epoch = rs.getString(2);
+                } else {
+                    clean = rs.getString(2).equals("1");
+                }
+            }
+        }
+        if (epoch == null || !clean) {
+            epoch = Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
+        }
+        try (PreparedStatement p = db.prepareStatement(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?), ('clean', '0')")) {
+            p.setString(1, epoch);
+            p.executeUpdate();
+        }
+        opened = true;
+        return epoch;
+    }
+
     @Override
     public void close() {
+        if (db != null && opened) {
+            // Every batch was committed or reported failed before close: the numbering can be trusted again.
+            try (Statement s = db.createStatement()) {
+                s.executeUpdate("UPDATE meta SET value = '1' WHERE key = 'clean'");
+            } catch (SQLException e) {
+                // The next start takes a new epoch: clients resume with recovered:false, nothing is lost.
+            }
+        }
         if (db != null) {
             try {
                 db.close(); // closes the prepared statements too, and checkpoints the WAL

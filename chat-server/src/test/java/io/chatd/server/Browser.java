@@ -118,14 +118,53 @@ final class Browser {
         driver.get(url);
     }
 
-    /** Opens the page and connects under this browser's name, the way a person would. */
+    /**
+     * Opens the page and connects under this browser's name, the way a person would. A reload of a tab that was
+     * connected reconnects by itself (the login form is then inert), and only that is awaited.
+     */
     void logIn(String url) {
         open(url);
         WebElement field = driver.findElement(By.id("name"));
-        field.clear();
-        field.sendKeys(name);
-        driver.findElement(By.id("connect")).click();
+        if (!"true".equals(field.getDomProperty("readOnly"))) {
+            field.clear();
+            field.sendKeys(name);
+            driver.findElement(By.id("connect")).click();
+        }
         awaitConnectedAs(name);
+    }
+
+    /** Joins {@code room} through the join form and waits until it is the room shown. */
+    void joinRoom(String room) {
+        driver.findElement(By.id("join-room")).sendKeys(room);
+        driver.findElement(By.id("join")).click();
+        await("room " + room + " joined", d -> room.equals(d.findElement(By.id("room-title")).getText())
+                && present(d, By.cssSelector("#log li.notice.join")));
+    }
+
+    /** Types a private message to {@code to} in the Direct form, the way a person who knows the name would. */
+    void typePrivate(String to, String text) {
+        WebElement field = driver.findElement(By.id("to"));
+        field.clear();
+        field.sendKeys(to);
+        driver.findElement(By.id("private-text")).sendKeys(text);
+        driver.findElement(By.id("send-private")).click();
+    }
+
+    void click(By by) {
+        driver.findElement(by).click();
+    }
+
+    /** The text of every element matching {@code selector}, in page order. */
+    List<String> texts(String selector) {
+        List<String> texts = new ArrayList<>();
+        for (WebElement element : driver.findElements(By.cssSelector(selector))) {
+            texts.add(element.getText());
+        }
+        return texts;
+    }
+
+    WebDriver driver() {
+        return driver;
     }
 
     /** Pastes {@code token} into the token field (the name field untouched) and clicks Connect. */
@@ -138,23 +177,18 @@ final class Browser {
 
     /** Waits until the status says the server welcomed {@code user} and the default room is open to write in. */
     void awaitConnectedAs(String user) {
+        awaitConnectedAs(user, "lobby");
+    }
+
+    /** Waits until the server welcomed {@code user} and {@code room} is the room shown, open to write in. */
+    void awaitConnectedAs(String user, String room) {
         await("connected as " + user, d -> {
             WebElement status = d.findElement(By.id("status"));
             return "open".equals(status.getDomAttribute("data-state"))
                     && status.getText().equals("connected as " + user);
         });
-        await("the default room open", d -> "lobby".equals(d.findElement(By.id("room-title")).getText())
+        await("room " + room + " open", d -> room.equals(d.findElement(By.id("room-title")).getText())
                 && d.findElement(By.id("send")).isEnabled());
-    }
-
-    /** Resizes the window, e.g. to a phone's 390 px width; the next test's page gets 1280x900 back. */
-    void resize(int width, int height) {
-        driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
-    }
-
-    /** Reloads the page the way F5 does: the page's script starts over, sessionStorage stays. */
-    void reload() {
-        driver.navigate().refresh();
     }
 
     void sendToRoom(String text) {
@@ -194,10 +228,43 @@ final class Browser {
         assertEquals(Set.of(other), driver.getWindowHandles());
     }
 
+    /** Sets the window's size, e.g. 390 x 844 for a phone. */
+    void resize(int width, int height) {
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
+    }
+
+    /** Saves what the page shows to target/browser-test/NAME.png, for a person to look at. */
+    Path screenshot(String name) throws IOException {
+        Path file = Path.of("target", "browser-test", name + ".png");
+        Files.write(file, driver.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+        return file;
+    }
+
+    /** Opens {@code url} in a new tab of this browser (same profile: same storage) and switches to it. */
+    String openTab(String url) {
+        driver.switchTo().newWindow(WindowType.TAB);
+        open(url);
+        return driver.getWindowHandle();
+    }
+
+    /** The handle of the tab in use, to come back to it with {@link #switchToTab}. */
+    String currentTab() {
+        return driver.getWindowHandle();
+    }
+
+    void switchToTab(String handle) {
+        driver.switchTo().window(handle);
+    }
+
+    /** Closes the tab in use and switches to {@code next}. */
+    void closeTab(String next) {
+        driver.close();
+        driver.switchTo().window(next);
+    }
+
     /** Leaves the page, which closes its WebSocket, so the next test starts from a blank tab. */
     void leavePage() {
         driver.get("about:blank");
-        resize(1280, 900);
     }
 
     // ---- queries --------------------------------------------------------------------------------------------

@@ -1,16 +1,25 @@
 package io.chatd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatd.core.ChatConfig;
 import io.chatd.core.store.MemoryMessageStore;
 import io.chatd.core.store.MessageStore;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /** Flag parsing, validation and the translation to library configuration. */
@@ -52,6 +61,72 @@ class ChatServerMainTest {
     }
 
     @Test
+    void helpGroupsTheFlagsInSections() {
+        String help = run("--help").out();
+        int network = help.indexOf("\nNetwork:");
+        int limits = help.indexOf("\nLimits:");
+        int auth = help.indexOf("\nAuthentication and TLS:");
+        int store = help.indexOf("\nStore:");
+        int operations = help.indexOf("\nOperations:");
+        assertTrue(network >= 0 && network < limits && limits < auth && auth < store && store < operations, help);
+        assertFalse(help.contains("\nOther:"), "every flag has its section: " + help);
+        assertTrue(help.indexOf("--idle-timeout", network) < limits, help);
+        assertTrue(help.indexOf("--dedup-max-ids", store) < operations, help);
+        assertTrue(help.startsWith("Usage: chat-server [OPTIONS]"), "a short synopsis: " + help);
+    }
+
+    @Test
+    void aBadFlagPrintsOneLineAndAHintNotTheUsage() {
+        Run bad = run("--prot=8080");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().startsWith("chat-server: Unknown option: '--prot=8080'"), bad.err());
+        assertTrue(bad.err().strip().lines().count() <= 3, "the reason, maybe a suggestion, the hint: " + bad.err());
+        assertTrue(bad.err().contains("Try 'chat-server --help'"), bad.err());
+    }
+
+    @Test
+    void errorsNameTheFlagsAsTyped() {
+        assertEquals("chat-server: --ping-interval (25s) must be shorter than --idle-timeout (5s)",
+                run("--idle-timeout", "5s").err().lines().findFirst().orElseThrow());
+        assertEquals("chat-server: --history-size must be at least 1: 0",
+                run("--history-size", "0").err().lines().findFirst().orElseThrow());
+        assertEquals("chat-server: --flush-interval must be between 0 and 1 s: 2s",
+                run("--flush-interval", "2s").err().lines().findFirst().orElseThrow());
+        assertEquals("chat-server: --offline-max must be at least 0: -1",
+                run("--offline-max", "-1").err().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void aDurationWithoutAUnitIsRefusedButZeroIsZero() {
+        Run bare = run("--idle-timeout", "60");
+        assertEquals(2, bare.exitCode());
+        assertTrue(bare.err().contains("'60' needs a unit: 60ms, 60s or 60m"), bare.err());
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--flush-interval", "0");
+        assertEquals(Duration.ZERO, main.toChatConfig().flushInterval());
+    }
+
+    @Test
+    void aPortInUseSaysSoExitsOneAndLeavesNoStoreBehind(@TempDir Path dir) throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(ChatServerMain.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        Path db = dir.resolve("data/chat.db");
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            Run run = run("--host", "127.0.0.1", "--port", Integer.toString(port), "--store", "sqlite:" + db);
+            assertEquals(1, run.exitCode());
+            assertTrue(appender.list.stream().anyMatch(e -> e.getFormattedMessage().equals(
+                    "could not start: port " + port + " on 127.0.0.1 is already in use")), appender.list::toString);
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertFalse(Files.exists(db), "no store file from the failed start");
+        assertFalse(Files.exists(db.getParent()), "nor the directory it created");
+    }
+
+    @Test
     void badFlagsPrintUsageAndExitTwo() {
         for (String[] args : new String[][] {{"--bogus"}, {"--port", "abc"}, {"--port", "70000"},
                 {"--ping-interval", "60s", "--idle-timeout", "30s"}, {"--max-frame-bytes", "12 parsecs"},
@@ -65,7 +140,9 @@ class ChatServerMainTest {
                 {"--dedup-window", "0s"}}) {
             Run bad = run(args);
             assertEquals(2, bad.exitCode(), String.join(" ", args));
-            assertTrue(bad.err().contains("Usage:"), bad.err());
+            assertTrue(bad.err().startsWith("chat-server: ") && bad.err().contains("Try 'chat-server --help'"),
+                    bad.err());
+            assertFalse(bad.err().contains("Usage:"), bad.err());
         }
     }
 
@@ -117,6 +194,8 @@ class ChatServerMainTest {
         ChatConfig defaults = plain.toChatConfig();
         assertEquals(0.0, defaults.rateLimit());
         assertEquals(100, defaults.maxRoomsPerConnection());
+        assertEquals(ChatConfig.newBuilder().build().maxRoomsPerConnection(), defaults.maxRoomsPerConnection(),
+                "the library and the daemon share one default");
     }
 
     @Test

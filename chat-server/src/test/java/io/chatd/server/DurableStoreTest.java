@@ -2,6 +2,7 @@ package io.chatd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -124,6 +125,73 @@ class DurableStoreTest {
     }
 
     @Test
+    void aClientThatSawSeqsACrashMayHaveLostIsToldRecoveredFalseWhileACleanRestartKeepsTheNumbering()
+            throws Exception {
+        String store = "sqlite:" + dir.resolve("chat.db");
+        long seenBySeq;
+        String epoch;
+        Process first = start(store);
+        try {
+            int port = awaitListeningPort(first);
+            try (TestClient alice = TestClient.connect(port, "alice"); TestClient bob = TestClient.connect(port, "bob")) {
+                alice.expect("welcome");
+                epoch = bob.expect("welcome").get("epoch").getAsString();
+                for (TestClient c : new TestClient[] {alice, bob}) {
+                    c.send("{\"type\":\"join\",\"room\":\"r\"}");
+                    c.nextOfType("join");
+                }
+                // Messages are broadcast before their commit: bob sees seqs that the kill may lose, and that the
+                // restarted server would then number again.
+                for (int i = 1; i <= 400; i++) {
+                    alice.sendJson("type", "msg", "room", "r", "content", "m" + i, "id", "m" + i);
+                }
+                long seen = 0;
+                while (seen < 200) {
+                    seen = bob.nextOfType("msg").get("seq").getAsLong();
+                }
+                first.destroyForcibly();
+                for (JsonObject m = bob.poll(Duration.ofMillis(200)); m != null; m = bob.poll(Duration.ofMillis(200))) {
+                    if ("msg".equals(m.get("type").getAsString())) {
+                        seen = m.get("seq").getAsLong();
+                    }
+                }
+                seenBySeq = seen;
+            }
+        } finally {
+            first.destroyForcibly();
+            first.waitFor(10, TimeUnit.SECONDS);
+        }
+        String secondEpoch;
+        Process second = start(store);
+        try {
+            int port = awaitListeningPort(second);
+            try (TestClient bob = TestClient.connect(port, "bob")) {
+                secondEpoch = bob.expect("welcome").get("epoch").getAsString();
+                assertNotEquals(epoch, secondEpoch, "a crash starts a new numbering");
+                bob.send("{\"type\":\"join\",\"room\":\"r\",\"since\":" + seenBySeq + ",\"epoch\":\"" + epoch + "\"}");
+                JsonObject resume = bob.nextOfType("resume");
+                assertFalse(resume.get("recovered").getAsBoolean(),
+                        "bob saw up to " + seenBySeq + " of the old numbering: " + resume);
+                assertEquals(secondEpoch, resume.get("epoch").getAsString());
+            }
+        } finally {
+            second.destroy(); // SIGTERM: a clean stop
+            second.waitFor(10, TimeUnit.SECONDS);
+        }
+        Process third = start(store);
+        try {
+            int port = awaitListeningPort(third);
+            try (TestClient bob = TestClient.connect(port, "bob")) {
+                assertEquals(secondEpoch, bob.expect("welcome").get("epoch").getAsString(),
+                        "a clean restart keeps the numbering, so resumes across it are whole");
+            }
+        } finally {
+            third.destroy();
+            third.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aCorruptedStoreFileStopsTheStartWithOneLineAndStatusOne() throws Exception {
         Path file = dir.resolve("chat.db");
         Files.write(file, "this is not a database, just some text long enough to fill a header...".repeat(20)
@@ -168,7 +236,7 @@ class DurableStoreTest {
     /** Reads the server's log until it says where it listens; keeps draining it afterwards. */
     private static int awaitListeningPort(Process process) throws IOException {
         BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("listening on [^ ]*:(\\d+)");
+        Pattern listening = Pattern.compile("ready on [^ ]*:(\\d+)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         String line;
         while (System.nanoTime() < deadline && (line = log.readLine()) != null) {

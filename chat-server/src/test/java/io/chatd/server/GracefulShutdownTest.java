@@ -1,6 +1,7 @@
 package io.chatd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,30 @@ class GracefulShutdownTest {
     }
 
     @Test
+    void aShutdownPastItsGraceSaysSoAndLaterWritesAreRefusedNotLost() throws Exception {
+        ChatServer server = ChatServer.start(ChatConfig.newBuilder().serveWebClient(false)
+                .maxOutboundBytes(256 * 1024 * 1024).store(io.chatd.core.store.MemoryMessageStore::new)
+                .build(), "127.0.0.1", 0, 1);
+        try (TestClient alice = TestClient.connect(server.port(), "alice");
+             TestClient bob = TestClient.connect(server.port(), "bob")) {
+            alice.expect("welcome");
+            bob.expect("welcome");
+            bob.stopReading(); // bob's socket fills up: his close frame cannot be written in time
+            String text = "x".repeat(4000);
+            for (int i = 0; i < 8000; i++) {
+                server.chat().broadcast("lobby", "flood", text);
+            }
+            server.chat().broadcast("lobby", "flood", "last").get(30, TimeUnit.SECONDS);
+            long started = System.nanoTime();
+            assertFalse(server.shutdown(Duration.ofMillis(500)), "bob could not be closed within the grace");
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(8), "bounded past the grace");
+            var refused = server.chat().sendPrivate("ops", "carol", "after the store closed");
+            assertThrows(java.util.concurrent.ExecutionException.class, () -> refused.get(5, TimeUnit.SECONDS),
+                    "refused, not acknowledged and dropped");
+        }
+    }
+
+    @Test
     void sigtermSends1001AndExitsZero() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
@@ -63,7 +88,7 @@ class GracefulShutdownTest {
     /** Reads the server's log until it says where it listens; keeps draining it afterwards. */
     private static int awaitListeningPort(Process process) throws IOException {
         BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("listening on [^ ]*:(\\d+)");
+        Pattern listening = Pattern.compile("ready on [^ ]*:(\\d+)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         String line;
         while (System.nanoTime() < deadline && (line = log.readLine()) != null) {

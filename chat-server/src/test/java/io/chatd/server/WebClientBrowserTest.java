@@ -4,7 +4,6 @@ import static io.chatd.server.Browser.message;
 import static io.chatd.server.Browser.notice;
 import static io.chatd.server.Browser.present;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +13,6 @@ import io.chatd.core.TestClient;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,95 +100,6 @@ class WebClientBrowserTest {
         alice.await("bob's reply", d -> message(d, "#log li.msg", "bob", "hi alice"));
     }
 
-    /**
-     * The message-loss bug: ids restarting at c1 after a reload were taken by the server as resends of the first
-     * page's messages, acked and delivered to no one. A reload also brings back the tab's rooms by itself.
-     */
-    @Test
-    void aReloadedTabReconnectsByItselfWithItsRoomsAndItsNewMessagesArrive() {
-        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
-        alice.element(By.id("join-room")).sendKeys("side");
-        alice.click("join");
-        alice.await("side joined", d -> present(d, By.cssSelector("#rooms li[data-room='side'][data-joined='true']")));
-        alice.element(By.cssSelector("#rooms li[data-room='lobby']")).click();
-        alice.sendToRoom("before the reload");
-        bob.await("the first message", d -> message(d, "#log li.msg", "alice", "before the reload"));
-
-        alice.reload();
-        alice.awaitConnectedAs("alice");
-        alice.await("side re-joined after the reload",
-                d -> present(d, By.cssSelector("#rooms li[data-room='side'][data-joined='true']")));
-
-        alice.sendToRoom("after the reload");
-        bob.await("the message sent after the reload", d -> message(d, "#log li.msg", "alice", "after the reload"));
-        alice.await("its ack", d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "after the reload"));
-        assertEquals(1, bob.messages("#log li.msg", "before the reload").size(), "the first message shown once");
-    }
-
-    /** A private message to a name with no connection (a typo, or someone away) says so, instead of looking sent. */
-    @Test
-    void aPrivateMessageToSomeoneOfflineSaysItWillBeDeliveredWhenTheyConnect() {
-        alice.element(By.id("to")).sendKeys("bobb");
-        alice.element(By.id("private-text")).sendKeys("are you there?");
-        alice.click("send-private");
-        WebElement sent = alice.await("the acked private message",
-                d -> message(d, "#direct li.msg.private.mine:not(.pending)", "alice", "are you there?"));
-        assertEquals("bobb is offline: will be delivered when they connect",
-                sent.findElement(By.cssSelector(".offline-note")).getText());
-    }
-
-    /** Connected, the login form cannot start a second session; a plain-name server hides the token field. */
-    @Test
-    void theLoginFormIsInertWhileConnectedAndHasNoTokenFieldOnAPlainNameServer() {
-        assertFalse(alice.element(By.id("connect")).isEnabled(), "Connect while connected");
-        assertFalse(alice.element(By.id("name")).isEnabled(), "the name field while connected");
-        alice.await("the token field hidden", d -> !d.findElement(By.id("token")).isDisplayed());
-        alice.click("disconnect");
-        alice.await("Connect usable again", d -> d.findElement(By.id("connect")).isEnabled()
-                && d.findElement(By.id("name")).isEnabled());
-    }
-
-    /**
-     * At a phone's 390 px the page is one column: no two visible panels overlap, every input stays usable (wider
-     * than 150 px) and lies inside the window. Judged by element geometry, not by pixels.
-     */
-    @Test
-    @SuppressWarnings("unchecked")
-    void atPhoneWidthThePanelsDoNotOverlapAndTheInputsStayUsable() {
-        alice.resize(390, 844);
-        alice.await("the page laid out at 390 px", d -> ((Number) alice.script("return window.innerWidth")).intValue() <= 390);
-        List<Map<String, Object>> boxes = (List<Map<String, Object>>) alice.script("""
-                return Array.from(document.querySelectorAll('header.top, .sidebar .panel, .panel.room, .panel.direct, input'))
-                  .filter((e) => e.offsetParent !== null)
-                  .map((e) => { const r = e.getBoundingClientRect();
-                    return { id: e.id || e.className, input: e.tagName === 'INPUT',
-                             left: r.left, top: r.top, right: r.right, bottom: r.bottom }; });""");
-        List<Map<String, Object>> panels = boxes.stream().filter(b -> !(Boolean) b.get("input")).toList();
-        assertEquals(5, panels.size(), "header, rooms, people, room, direct: " + panels);
-        for (int i = 0; i < panels.size(); i++) {
-            for (int j = i + 1; j < panels.size(); j++) {
-                assertFalse(overlap(panels.get(i), panels.get(j)), panels.get(i) + " overlaps " + panels.get(j));
-            }
-        }
-        for (Map<String, Object> input : boxes) {
-            if (!(Boolean) input.get("input")) {
-                continue;
-            }
-            double width = num(input, "right") - num(input, "left");
-            assertTrue(width > 150, input.get("id") + " is " + width + " px wide");
-            assertTrue(num(input, "left") >= 0 && num(input, "right") <= 390, input.get("id") + " leaves the window");
-        }
-    }
-
-    private static double num(Map<String, Object> box, String key) {
-        return ((Number) box.get(key)).doubleValue();
-    }
-
-    private static boolean overlap(Map<String, Object> a, Map<String, Object> b) {
-        return num(a, "left") < num(b, "right") && num(b, "left") < num(a, "right")
-                && num(a, "top") < num(b, "bottom") && num(b, "top") < num(a, "bottom");
-    }
-
     @Test
     void privateMessageReachesOnlyItsRecipient() {
         // carol, a plain WebSocket client in the same room, must not receive it either.
@@ -266,6 +175,70 @@ class WebClientBrowserTest {
         alice.sendToRoom("live again");
         bob.await("live traffic after the replay", d -> message(d, "#log li.msg", "alice", "live again"));
         assertEquals(List.of("before", "missed one", "missed two", "live again"), bob.contents("#log li.msg"));
+        // One "bob joined" per connection: the resume's repeated join notice is not shown again.
+        assertEquals(2L, bob.texts("#log li.notice.join").stream().filter(t -> t.contains("bob")).count(),
+                bob.texts("#log li.notice").toString());
+    }
+
+    @Test
+    void aMessageSentAfterAReloadIsDeliveredNotSwallowedAsAResend() {
+        // The bug: ids restarted at c1 on every page load, and the server took the new c1 for a resend of the
+        // old one: acked, delivered to no one.
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        alice.sendToRoom("before the reload");
+        bob.await("the first message", d -> message(d, "#log li.msg", "alice", "before the reload"));
+        alice.await("the first message acked",
+                d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "before the reload"));
+
+        alice.logIn(url); // loads the page again
+        alice.sendToRoom("after the reload");
+        bob.await("the message sent after the reload", d -> message(d, "#log li.msg", "alice", "after the reload"));
+        alice.await("it is acked", d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "after the reload"));
+        assertEquals(0, alice.messages("#log li.msg.failed", "after the reload").size());
+        bob.sendPrivate("alice", "dm after the reload");
+        alice.sendPrivate("bob", "answer after the reload");
+        bob.await("alice's private answer", d -> message(d, "#direct li.msg", "alice", "answer after the reload"));
+    }
+
+    @Test
+    void aSecondTabOfTheSameUserSendsAndReceivesLikeTheFirst() {
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        alice.sendToRoom("from tab one");
+        bob.await("tab one's message", d -> message(d, "#log li.msg", "alice", "from tab one"));
+
+        String first = alice.currentTab();
+        alice.openTab(url);
+        try {
+            alice.logIn(url);
+            alice.sendToRoom("from tab two");
+            bob.await("tab two's message", d -> message(d, "#log li.msg", "alice", "from tab two"));
+            alice.await("tab two's message acked",
+                    d -> message(d, "#log li.msg.mine:not(.pending)", "alice", "from tab two"));
+            bob.sendToRoom("to both tabs");
+            alice.await("bob's message in tab two", d -> message(d, "#log li.msg", "bob", "to both tabs"));
+        } finally {
+            alice.closeTab(first);
+        }
+        alice.await("tab two's message in tab one", d -> message(d, "#log li.msg", "alice", "from tab two"));
+        alice.await("bob's message in tab one", d -> message(d, "#log li.msg", "bob", "to both tabs"));
+        alice.sendToRoom("tab one again");
+        bob.await("tab one's second message", d -> message(d, "#log li.msg", "alice", "tab one again"));
+    }
+
+    @Test
+    void aSendThatWasNotConfirmedGoesAgainWithItsIdAfterTheReconnect() {
+        bob.await("alice in the people list", d -> present(d, By.cssSelector("#users li[data-user='alice']")));
+        // Sent while the socket is already gone: no ack can come, and the message must not be lost.
+        alice.script("const ws = WebSocket.prototype.send;"
+                + " WebSocket.prototype.send = function (data) {"
+                + "   if (!window.__dropped && String(data).includes('lost in transit')) {"
+                + "     window.__dropped = true; this.close(); return; }"
+                + "   return ws.call(this, data); };");
+        alice.sendToRoom("lost in transit");
+        alice.await("the reconnect", d -> "open".equals(d.findElement(By.id("status")).getDomAttribute("data-state"))
+                && !alice.messages("#log li.msg.mine:not(.pending)", "lost in transit").isEmpty());
+        bob.await("the resent message", d -> message(d, "#log li.msg", "alice", "lost in transit"));
+        assertEquals(1, bob.messages("#log li.msg", "lost in transit").size(), "delivered once");
     }
 
     // ---- page queries ---------------------------------------------------------------------------------------

@@ -125,11 +125,6 @@ public final class JwtIdentityResolver implements IdentityResolver {
     }
 
     @Override
-    public String authMode() {
-        return "jwt";
-    }
-
-    @Override
     public Identity resolve(HttpRequest request) throws IdentityException {
         String token = BearerTokens.find(request);
         if (token == null) {

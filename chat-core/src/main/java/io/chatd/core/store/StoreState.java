@@ -10,15 +10,26 @@ import java.util.Map;
  *
  * @param roomSeqs         room name to the last seq it assigned
  * @param conversationSeqs conversation key (see {@link MessageStore#conversationKey}) to its last seq
+ * @param epoch            names the numbering: the same epoch promises that no seq a client saw was lost and
+ *                         reused, so a client's {@code since} still means the same messages. A store keeps it
+ *                         across a clean restart and changes it after a crash (messages broadcast before their
+ *                         commit may be lost, and their seqs given again). Null when the store cannot promise
+ *                         that (a memory store): chat-core then takes a new epoch at every start.
  */
 public record StoreState(Map<String, Long> roomSeqs, Map<String, Long> conversationSeqs, long lastPrivateId,
-                         List<SentId> recentIds) {
+                         List<SentId> recentIds, String epoch) {
 
-    public static final StoreState EMPTY = new StoreState(Map.of(), Map.of(), 0, List.of());
+    public static final StoreState EMPTY = new StoreState(Map.of(), Map.of(), 0, List.of(), null);
 
     public StoreState {
         roomSeqs = Map.copyOf(roomSeqs);
         conversationSeqs = Map.copyOf(conversationSeqs);
         recentIds = List.copyOf(recentIds);
+    }
+
+    /** A state without an epoch of its own (see {@code epoch}). */
+    public StoreState(Map<String, Long> roomSeqs, Map<String, Long> conversationSeqs, long lastPrivateId,
+                      List<SentId> recentIds) {
+        this(roomSeqs, conversationSeqs, lastPrivateId, recentIds, null);
     }
 }

@@ -12,11 +12,12 @@
   const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
   const NAME_RULE = "1 to 64 characters of A-Z a-z 0-9 _ . -";
   const STORAGE_KEY = "chatd.name";
-  /**
-   * This tab's session (name, rooms, selected room) in sessionStorage: a reload restores it and reconnects, while
-   * another tab, even of the same user, keeps its own rooms. localStorage only remembers the last name typed.
-   */
+  /** Per tab: the rooms open and whether to reconnect, so a reload comes back to where the person was. */
   const SESSION_KEY = "chatd.session";
+  /** Messages fetched when a room is joined, and per "load older". */
+  const HISTORY_PAGE = 50;
+  /** Scrolled this close to the top of a room's log, older messages are fetched. */
+  const OLDER_PX = 40;
 
   const BACKOFF_BASE_MS = 500;
   const BACKOFF_CAP_MS = 15000;
@@ -54,14 +55,16 @@
 
   const $ = (id) => document.getElementById(id);
   const ui = {
-    login: $("login"), name: $("name"), token: $("token"), tokenLabel: $("token-label"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
+    login: $("login"), name: $("name"), token: $("token"), connect: $("connect"), disconnect: $("disconnect"), status: $("status"),
     errors: $("errors"),
     rooms: $("rooms"), joinForm: $("join-form"), joinRoom: $("join-room"), join: $("join"),
     users: $("users"), usersRoom: $("users-room"),
     roomTitle: $("room-title"), leave: $("leave"), log: $("log"),
     sendForm: $("send-form"), text: $("text"), send: $("send"),
     direct: $("direct"), privateForm: $("private-form"), to: $("to"), privateText: $("private-text"),
-    sendPrivate: $("send-private"),
+    sendPrivate: $("send-private"), conversations: $("conversations"), directPeer: $("direct-peer"),
+    loadOlder: $("load-older"), tokenField: $("token-field"),
+    panels: document.querySelectorAll("details.collapsible"),
   };
 
   // ---- state ------------------------------------------------------------------------------------------------
@@ -73,13 +76,22 @@
   function newRoom(name) {
     // lastSeq / seqs: what this room's log holds, so a reconnect resumes from lastSeq and a message that arrives
     // twice (replay and live) is shown once, at its place in seq order.
+    // historyLoaded / oldestSeq / more: what `history` already brought, and whether older messages remain.
     return {
-      name, joined: false, users: new Set(), entries: [], unread: 0, li: null,
+      kind: "room", name, joined: false, users: new Set(), entries: [], unread: 0, li: null,
       everJoined: false, lastSeq: 0, seqs: new Set(),
+      historyLoaded: false, oldestSeq: Infinity, more: false, loadingOlder: false,
     };
   }
 
-  const direct = { name: null, entries: [], unread: 0 };
+  /**
+   * A private conversation with one person, a log view like a room's. lastSeq: the highest conversation seq
+   * shown; fromPeer: the highest seq the peer sent, which a `read` acknowledges; readSent: the last one acknowledged.
+   */
+  function newConversation(peer) {
+    return { kind: "conversation", peer, entries: [], unread: 0, li: null, lastSeq: 0, seqs: new Set(),
+      fromPeer: 0, readSent: 0 };
+  }
 
   const state = {
     name: "",            // the name this client connects with ("" when a token names us)
@@ -93,15 +105,15 @@
     // Every room in the list is a room we want to be in: after a reconnect the ones not joined are re-joined.
     rooms: new Map(),    // name -> room
     active: null,        // name of the selected room
-    // The outbox: client id -> { node, view, to?, frame } for every send not acked yet. It survives a reconnect:
-    // after the next welcome each frame is sent again with the same id, which the server treats as a resend (the
-    // original ack if it got there, else a first delivery), so nothing is lost and nothing is doubled.
-    pending: new Map(),
+    pending: new Map(),  // client id -> { node, view, to?, frame } awaiting an ack; resent after a reconnect
+    conversations: new Map(), // peer -> conversation
+    activePeer: null,    // the conversation shown in the Direct panel
+    closeReason: "",     // why the last open socket closed, shown until a socket opens again
+    epoch: "",           // the server's numbering (welcome); seqs are comparable only within one
     // Rooms left while connected whose own `leave` confirmation has not arrived yet. Lets a late confirmation
     // (or a late `join` of a room left right after joining it) be told apart from a real change.
     leaving: new Set(),
     whoTimers: new Map(),
-    lastClose: "",       // what the last close of an opened socket was, shown while reconnecting fails
   };
 
   // ---- small DOM helpers ------------------------------------------------------------------------------------
@@ -159,11 +171,11 @@
   }
 
   function isVisible(view) {
-    return view === direct || (view.name !== null && view.name === state.active);
+    return view.kind === "conversation" ? view.peer === state.activePeer : view.name === state.active;
   }
 
   function containerOf(view) {
-    return view === direct ? ui.direct : ui.log;
+    return view.kind === "conversation" ? ui.direct : ui.log;
   }
 
   function nearBottom(list) {
@@ -182,10 +194,21 @@
     if (visible) {
       list.append(node);
       if (follow) list.scrollTop = list.scrollHeight;
-    } else if (view !== direct && node.classList.contains("msg")) {
+    } else if (node.classList.contains("msg") && !node.classList.contains("mine")) {
       view.unread++;
-      renderRooms();
+      renderLists();
     }
+  }
+
+  /** Puts older messages (oldest first) above everything shown, keeping the reader's place. */
+  function prependEntries(view, nodes) {
+    if (!nodes.length) return;
+    view.entries.unshift(...nodes);
+    if (!isVisible(view)) return;
+    const list = containerOf(view);
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    list.prepend(...nodes);
+    list.scrollTop = list.scrollHeight - fromBottom;
   }
 
   /**
@@ -214,16 +237,17 @@
       containerOf(room).insertBefore(node, next);
     } else {
       room.unread++;
-      renderRooms();
+      renderLists();
     }
   }
 
-  /** Records a room message's seq; false when it is already shown (a duplicate). */
-  function noteSeq(room, seq) {
+  /** Records a message's seq in a room or conversation; false when it is already shown (a duplicate). */
+  function noteSeq(view, seq) {
     if (!Number.isFinite(seq)) return true;
-    if (room.seqs.has(seq)) return false;
-    room.seqs.add(seq);
-    if (seq > room.lastSeq) room.lastSeq = seq;
+    if (view.seqs.has(seq)) return false;
+    view.seqs.add(seq);
+    if (seq > view.lastSeq) view.lastSeq = seq;
+    if (view.kind === "room" && seq < view.oldestSeq) view.oldestSeq = seq;
     return true;
   }
 
@@ -270,39 +294,36 @@
     if (current.length !== items.length || current.some((node, i) => node !== items[i])) {
       ui.rooms.replaceChildren(...items);
     }
-    saveSession();
   }
 
-  function saveSession() {
-    try {
-      if (state.stopped || state.token) {
-        // Disconnected on purpose (a reload must not reconnect), or a token names us: tokens are never stored.
-        sessionStorage.removeItem(SESSION_KEY);
-        return;
+  /** The conversation items, like the room items: one per person, with its unread count. */
+  function renderConversations() {
+    const items = [];
+    for (const conv of state.conversations.values()) {
+      if (!conv.li) {
+        conv.li = h("li", "conversation", conv.peer);
+        conv.li.dataset.peer = conv.peer;
+        conv.li.tabIndex = 0;
+        conv.li.title = "Open your conversation with " + conv.peer;
       }
-      sessionStorage.setItem(SESSION_KEY, JSON.stringify({
-        name: state.name, rooms: Array.from(state.rooms.keys()), active: state.active,
-      }));
-    } catch (e) {
-      // No storage: a reload starts from the login form, as before.
+      const active = conv.peer === state.activePeer;
+      conv.li.classList.toggle("active", active);
+      if (active) conv.li.setAttribute("aria-current", "true");
+      else conv.li.removeAttribute("aria-current");
+      if (conv.unread > 0) conv.li.dataset.unread = String(conv.unread);
+      else delete conv.li.dataset.unread;
+      items.push(conv.li);
     }
+    const current = Array.from(ui.conversations.children);
+    if (current.length !== items.length || current.some((node, i) => node !== items[i])) {
+      ui.conversations.replaceChildren(...items);
+    }
+    ui.directPeer.textContent = state.activePeer ? "with " + state.activePeer : "";
   }
 
-  /** The session this tab had before a reload, or null. */
-  function loadSession() {
-    try {
-      const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
-      if (!saved || typeof saved.name !== "string" || !NAME_RE.test(saved.name) || !Array.isArray(saved.rooms)) {
-        return null;
-      }
-      return {
-        name: saved.name,
-        rooms: saved.rooms.filter((r) => typeof r === "string" && NAME_RE.test(r)),
-        active: typeof saved.active === "string" ? saved.active : null,
-      };
-    } catch (e) {
-      return null;
-    }
+  function renderLists() {
+    renderRooms();
+    renderConversations();
   }
 
   function renderUsers() {
@@ -325,18 +346,26 @@
 
   function updateControls() {
     const open = isOpen();
+    // Connected, connecting or about to retry: the identity is in use, so the login form is inert until
+    // Disconnect (or a close that stops retrying).
+    const engaged = !state.stopped;
+    ui.connect.disabled = engaged;
+    ui.name.readOnly = engaged;
+    ui.token.readOnly = engaged;
     ui.leave.disabled = !state.active;
     // A room whose join is still in flight may already be written to: the server handles frames in order.
     ui.send.disabled = !(open && state.active);
     ui.sendPrivate.disabled = !open;
     ui.disconnect.disabled = state.stopped && state.ws === null;
-    // Connected or trying to: the login form is inert until Disconnect (a second Connect would replace the
-    // session under the person's feet).
-    const busy = !state.stopped;
-    ui.connect.disabled = busy;
-    ui.name.disabled = busy;
-    ui.token.disabled = busy;
     ui.roomTitle.textContent = state.active || "No room";
+    renderOlder();
+  }
+
+  /** The "load older" button of the room shown: there when the server said older messages remain. */
+  function renderOlder() {
+    const room = state.active ? state.rooms.get(state.active) : null;
+    ui.loadOlder.hidden = !(room && room.more);
+    ui.loadOlder.disabled = !room || room.loadingOlder || !isOpen();
   }
 
   function selectRoom(name) {
@@ -345,15 +374,66 @@
     if (room) room.unread = 0;
     ui.log.replaceChildren(...(room ? room.entries : []));
     ui.log.scrollTop = ui.log.scrollHeight;
-    renderRooms();
-    renderUsers();
-    updateControls();
+    renderAll();
+  }
+
+  function ensureConversation(peer) {
+    let conv = state.conversations.get(peer);
+    if (!conv) {
+      conv = newConversation(peer);
+      state.conversations.set(peer, conv);
+    }
+    return conv;
+  }
+
+  /** Shows the conversation with `peer` in the Direct panel, addressed to them, and marks it read. */
+  function selectConversation(peer) {
+    const conv = ensureConversation(peer);
+    state.activePeer = peer;
+    conv.unread = 0;
+    ui.direct.replaceChildren(...conv.entries);
+    ui.direct.scrollTop = ui.direct.scrollHeight;
+    ui.to.value = peer;
+    markRead(conv);
+    renderConversations();
+  }
+
+  /** Tells the peer (and our other tabs) that we read what they sent, once the conversation is on screen. */
+  function markRead(conv) {
+    if (!isVisible(conv) || conv.fromPeer <= conv.readSent || !isOpen()) return;
+    conv.readSent = conv.fromPeer;
+    send({ type: "read", with: conv.peer, seq: conv.fromPeer });
   }
 
   function renderAll() {
-    renderRooms();
+    renderLists();
     renderUsers();
     updateControls();
+    saveSession();
+  }
+
+  /** Remembers, for this tab only, where the person is, so a reload can come back to it (see restoreSession). */
+  function saveSession() {
+    try {
+      sessionStorage.setItem(SESSION_KEY, JSON.stringify({
+        name: state.name,
+        // A token is never stored, so only a name-based session can reconnect by itself.
+        reconnect: !state.stopped && !state.token && state.name !== "",
+        rooms: Array.from(state.rooms.keys()),
+        active: state.active,
+      }));
+    } catch (e) {
+      // No storage: a reload starts from the login form, as before.
+    }
+  }
+
+  function readSession() {
+    try {
+      const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+      return session && typeof session === "object" ? session : null;
+    } catch (e) {
+      return null;
+    }
   }
 
   // ---- room bookkeeping -------------------------------------------------------------------------------------
@@ -371,10 +451,6 @@
     const room = state.rooms.get(name);
     if (!room) return;
     state.rooms.delete(name);
-    // Unsent messages to a room we left would only earn not_in_room errors after the next reconnect.
-    for (const [id, entry] of state.pending) {
-      if (entry.view === room) state.pending.delete(id);
-    }
     clearTimeout(state.whoTimers.get(name));
     state.whoTimers.delete(name);
     if (state.active === name) {
@@ -405,20 +481,15 @@
   }
 
   /**
-   * A message id unique across page loads, tabs and devices of the same user: the server takes a repeated id as a
-   * resend of the first message with it, so a counter restarting at 1 on reload would have new messages dropped.
+   * A message id unique across page loads, tabs and devices: the server refuses an id its user already sent with
+   * other content (id_conflict), and a counter that restarts on every load would collide with its own past.
    */
   function newId() {
     if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
-    // randomUUID needs a secure context (https or localhost); getRandomValues does not.
     const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
+    if (window.crypto && typeof crypto.getRandomValues === "function") crypto.getRandomValues(bytes);
+    else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
-
-  /** Sends the outbox again, in the order it was written, after a (re)connect's rooms are re-joined. */
-  function flushOutbox() {
-    for (const entry of state.pending.values()) send(entry.frame);
   }
 
   function connect() {
@@ -485,11 +556,12 @@
   /** What a lost connection invalidates: membership, presence and unconfirmed sends. */
   function goOffline() {
     for (const room of state.rooms.values()) {
+      room.loadingOlder = false;
       if (room.joined) appendEntry(room, noticeNode("system", null, "connection closed"));
       room.joined = false;
       room.users.clear();
     }
-    // Unacked sends stay in the outbox, still pending: they go out again with their ids after the next welcome.
+    // Unconfirmed sends stay pending: they go again, with the same id, once reconnected (see resendPending).
     state.leaving.clear();
     for (const timer of state.whoTimers.values()) clearTimeout(timer);
     state.whoTimers.clear();
@@ -500,13 +572,13 @@
   function onClosed(event, life) {
     goOffline();
     const code = event.code;
-    let what = life.opened
-      ? "closed " + code + (event.reason ? ": " + event.reason : "") + " (" + (CLOSE_LABELS[code] || "unknown") + ")"
-      : "could not connect";
-    // Keep saying why we were closed (e.g. 1001, server going away) while the server stays unreachable, rather
-    // than replacing it with a bare "could not connect" a moment later.
-    if (life.opened) state.lastClose = what;
-    else if (state.lastClose && state.everOpened) what = state.lastClose + "; could not reconnect";
+    // After a close, failed attempts keep saying why the connection ended ("server going away"), rather than
+    // a bare "could not connect" while the server restarts.
+    if (life.opened) {
+      state.closeReason = "closed " + code + (event.reason ? ": " + event.reason : "")
+        + " (" + (CLOSE_LABELS[code] || "unknown") + ")";
+    }
+    const what = life.opened || state.closeReason ? state.closeReason : "could not connect";
     if (life.opened && NO_RETRY_CODES.has(code)) {
       // An expired token is dead: clear it so the next Connect cannot send it again by accident.
       if (code === 4002) ui.token.value = "";
@@ -530,6 +602,7 @@
   /** Gives up until the person clicks Connect again: retrying could only fail the same way. */
   function stopRetrying(what, error, code) {
     state.stopped = true;
+    saveSession();
     setStatus("closed", what + " \u2014 not reconnecting");
     showError(error, code);
     updateControls();
@@ -550,9 +623,11 @@
   /** Forgets everything tied to the previous identity: another name is another user. */
   function resetConversation() {
     state.rooms.clear();
+    for (const entry of state.pending.values()) markFailed(entry, "not sent: you changed identity");
     state.pending.clear();
     state.leaving.clear();
-    direct.entries = [];
+    state.conversations.clear();
+    state.activePeer = null;
     ui.direct.replaceChildren();
     selectRoom(null);
   }
@@ -579,34 +654,89 @@
       case "who": onWho(frame); break;
       case "error": onError(frame); break;
       case "resume": onResume(frame); break;
+      case "history": onHistory(frame); break;
+      case "read": onRead(frame); break;
       case "pong": break; // we never need the answer; protocol-level pings keep the connection alive
       default: break;     // newer server, older client: ignore unknown frames
     }
   }
 
   function onWelcome(frame) {
-    state.lastClose = "";
     state.me = str(frame.user) || state.name;
+    state.closeReason = "";
+    // The seqs we hold belong to the numbering of the last connection: resumes say which, so that a server
+    // that crashed (and may number again what we saw) answers recovered:false instead of skipping messages.
+    const seenEpoch = state.epoch;
+    state.epoch = str(frame.epoch);
+    const resumeFrom = (room) => {
+      const join = { type: "join", room: room.name, since: room.lastSeq };
+      if (seenEpoch) join.epoch = seenEpoch;
+      return join;
+    };
     setStatus("open", "connected as " + state.me);
     const initial = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r === "string") : [];
     for (const name of initial) {
       const room = ensureRoom(name);
       room.joined = true;
       // The server joined us already; `since` still fetches what we missed there while away.
-      if (room.everJoined) send({ type: "join", room: name, since: room.lastSeq });
+      if (room.everJoined) send(resumeFrom(room));
     }
     // Re-join what we had before the reconnect (and rooms asked for while offline), resuming after the last
     // message we saw: the server replays the gap, then continues live.
     for (const room of state.rooms.values()) {
       if (room.joined) continue;
-      send(room.everJoined ? { type: "join", room: room.name, since: room.lastSeq } : { type: "join", room: room.name });
+      send(room.everJoined ? resumeFrom(room) : { type: "join", room: room.name });
     }
-    flushOutbox();
+    resendPending();
     if (!state.active || !state.rooms.has(state.active)) {
       const first = state.rooms.keys().next();
       selectRoom(first.done ? null : first.value);
     } else {
       renderAll();
+    }
+    // Receipts for what was read while the socket was down.
+    for (const conv of state.conversations.values()) markRead(conv);
+  }
+
+  /** A page of a room's history (oldest first): what is not shown yet goes above everything shown. */
+  function onHistory(frame) {
+    const room = state.rooms.get(str(frame.room));
+    if (!room || !Array.isArray(frame.messages)) return;
+    room.loadingOlder = false;
+    room.more = frame.more === true;
+    const nodes = [];
+    for (const m of frame.messages) {
+      if (!m || typeof m !== "object" || !Number.isFinite(m.seq) || !noteSeq(room, m.seq)) continue;
+      const from = str(m.from);
+      nodes.push(messageNode({ from, content: str(m.content), ts: m.ts, seq: m.seq, mine: from === state.me }));
+    }
+    prependEntries(room, nodes);
+    renderOlder();
+  }
+
+  function loadOlder() {
+    const room = state.active ? state.rooms.get(state.active) : null;
+    if (!room || !room.more || room.loadingOlder || !isOpen()) return;
+    room.loadingOlder = true;
+    const request = { type: "history", room: room.name, limit: HISTORY_PAGE };
+    if (Number.isFinite(room.oldestSeq)) request.before = room.oldestSeq;
+    send(request);
+    renderOlder();
+  }
+
+  /**
+   * Sends again, with their ids, the messages the last connection did not confirm. After the joins above, so a
+   * room message finds its room joined; the server answers an id it already stored with the original ack and
+   * delivers nothing twice, so resending is always safe.
+   */
+  function resendPending() {
+    for (const [id, entry] of state.pending) {
+      if (entry.frame.type === "msg" && !state.rooms.has(entry.frame.room)) {
+        state.pending.delete(id);
+        markFailed(entry, "not sent: you left the room");
+        continue;
+      }
+      send(entry.frame);
     }
   }
 
@@ -629,15 +759,56 @@
       if (node.classList.contains("msg") && !node.classList.contains("pending")) removeEntry(room, node);
     }
     room.seqs.clear();
+    room.oldestSeq = Infinity;
     appendEntry(room, noticeNode("system", null, "some messages from while you were away are no longer available"));
+    // What follows is only the newest part: a history page fills in above it, as on a first join.
+    send({ type: "history", room: room.name, limit: HISTORY_PAGE });
   }
 
+  /**
+   * A private message goes to its conversation: with the sender, or with the recipient when we sent it (a
+   * message to ourselves is a conversation with ourselves). The first one opens its conversation.
+   */
   function onPrivate(frame) {
     const from = str(frame.from);
-    appendEntry(direct, messageNode({
-      from, to: str(frame.to) || state.me, content: str(frame.content), ts: frame.ts, isPrivate: true,
+    const to = str(frame.to) || state.me;
+    const peer = from === state.me ? to : from;
+    if (!NAME_RE.test(peer)) return;
+    const conv = ensureConversation(peer);
+    if (!noteSeq(conv, frame.seq)) return; // stored messages are delivered at least once
+    if (from !== state.me && Number.isFinite(frame.seq) && frame.seq > conv.fromPeer) conv.fromPeer = frame.seq;
+    if (!state.activePeer) selectConversation(peer);
+    appendEntry(conv, messageNode({
+      from, to, content: str(frame.content), ts: frame.ts, seq: frame.seq, isPrivate: true,
       mine: from === state.me,
     }));
+    markRead(conv);
+    renderConversations();
+  }
+
+  /**
+   * A receipt. From the peer: they read our messages up to `seq`. From ourselves (another tab read the
+   * conversation): nothing there is unread any more.
+   */
+  function onRead(frame) {
+    const by = str(frame.by);
+    const seq = frame.seq;
+    if (!Number.isFinite(seq)) return;
+    if (by === state.me) {
+      const conv = state.conversations.get(str(frame.with));
+      if (!conv) return;
+      conv.unread = 0;
+      conv.readSent = Math.max(conv.readSent, seq);
+      renderConversations();
+      return;
+    }
+    const conv = state.conversations.get(by);
+    if (!conv) return;
+    for (const node of conv.entries) {
+      if (node.classList.contains("mine") && !node.classList.contains("pending") && Number(node.dataset.seq) <= seq) {
+        node.classList.add("seen");
+      }
+    }
   }
 
   function onAck(frame) {
@@ -653,12 +824,24 @@
     }
     entry.node.classList.remove("pending");
     setTime(entry.node.querySelector(".ts"), frame.ts);
-    if (entry.to && frame.stored === true) {
-      // The recipient has no open connection: also what a typo'd name looks like, so say it plainly.
-      entry.node.classList.add("stored");
-      entry.node.append(h("span", "offline-note", entry.to + " is offline: will be delivered when they connect"));
+    if (entry.view.kind === "conversation") {
+      if (Number.isFinite(frame.seq)) {
+        entry.node.dataset.seq = String(frame.seq);
+        noteSeq(entry.view, frame.seq);
+      }
+      // Also what a typo'd name looks like: nobody of that name is connected.
+      if (frame.stored === true) {
+        entry.node.classList.add("stored");
+        const notice = noticeNode("offline", entry.to, "is offline: the message will be delivered when they connect");
+        const index = entry.view.entries.indexOf(entry.node);
+        if (index >= 0) {
+          entry.view.entries.splice(index + 1, 0, notice);
+          entry.node.after(notice);
+        }
+      }
+      return;
     }
-    if (entry.view === direct || !Number.isFinite(frame.seq)) return;
+    if (!Number.isFinite(frame.seq)) return;
     // A room message takes its place in seq order (others' messages may have overtaken the ack).
     removeEntry(entry.view, entry.node);
     if (!noteSeq(entry.view, frame.seq)) return; // already shown through a replay
@@ -677,10 +860,18 @@
         if (state.leaving.has(name)) return;
         room = ensureRoom(name); // the server says we are in it; believe it
       }
+      // A repeated join (the resume of the default room after a reconnect) is answered with the notice again:
+      // one "joined" per connection is enough.
+      const already = room.joined && room.users.has(user);
       room.joined = true;
       room.everJoined = true;
       room.users.add(user);
-      appendEntry(room, noticeNode("join", user, "joined", frame.ts));
+      if (!already) appendEntry(room, noticeNode("join", user, "joined", frame.ts));
+      // A new member sees what was said before: the newest page of history, then live messages.
+      if (!room.historyLoaded) {
+        room.historyLoaded = true;
+        send({ type: "history", room: name, limit: HISTORY_PAGE });
+      }
       requestWho(name, 0);
     } else {
       if (!room) return;
@@ -772,14 +963,16 @@
     state.token = token;
     state.stopped = false;
     state.everOpened = false;
-    state.lastClose = "";
     state.attempt = 0;
+    state.closeReason = "";
     showError("");
+    saveSession();
     connect();
   }
 
   function onDisconnect() {
     state.stopped = true;
+    state.closeReason = "";
     closeSocket();
     setStatus("offline", "offline");
     updateControls();
@@ -850,10 +1043,12 @@
       return;
     }
     const id = newId();
+    const conv = ensureConversation(to);
+    if (state.activePeer !== to) selectConversation(to);
     const node = messageNode({ from: state.me, to, content, isPrivate: true, mine: true, pending: true });
-    appendEntry(direct, node);
+    appendEntry(conv, node);
     const frame = { type: "private", to, content, id };
-    state.pending.set(id, { node, view: direct, to, frame });
+    state.pending.set(id, { node, view: conv, to, frame });
     send(frame);
     ui.privateText.value = "";
   }
@@ -861,8 +1056,13 @@
   /** Prefills the private message form, the quickest way to answer someone. */
   function startPrivate(name) {
     if (!name || name === state.me) return;
-    ui.to.value = name;
+    selectConversation(name);
     ui.privateText.focus();
+  }
+
+  function onConversationClick(event) {
+    const item = event.target.closest("[data-peer]");
+    if (item) selectConversation(item.dataset.peer);
   }
 
   function onRoomClick(event) {
@@ -905,6 +1105,22 @@
   ui.log.addEventListener("click", onNameClick);
   ui.direct.addEventListener("click", onNameClick);
   ui.errors.addEventListener("click", () => showError(""));
+  ui.conversations.addEventListener("click", onConversationClick);
+  ui.conversations.addEventListener("keydown", activateOnKey(onConversationClick));
+  ui.loadOlder.addEventListener("click", loadOlder);
+  ui.log.addEventListener("scroll", () => {
+    if (ui.log.scrollTop < OLDER_PX) loadOlder();
+  });
+
+  // Phones start with the side panels folded, so the room's log gets the screen.
+  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    for (const panel of ui.panels) panel.open = false;
+  }
+
+  // The token field only where the server wants tokens; unknown (an old server, no answer) keeps it.
+  fetch("/healthz", { cache: "no-store" }).then((r) => (r.ok ? r.json() : null)).then((health) => {
+    if (health && health.auth === "none" && !ui.token.value) ui.tokenField.hidden = true;
+  }).catch(() => { /* keep the field */ });
 
   // Back online: no point waiting out the backoff.
   window.addEventListener("online", () => {
@@ -920,33 +1136,25 @@
   // from the address bar and history so it is not bookmarked or shared by accident.
   const fragment = new URLSearchParams(location.hash.slice(1));
   const handedOver = fragment.get("token");
-  // Read before the first render: rendering while still offline clears the saved session.
-  const restored = handedOver ? null : loadSession();
   if (handedOver) {
     ui.token.value = handedOver;
     history.replaceState(null, "", location.pathname + location.search);
   }
   setStatus("offline", "offline");
+  // After a reload: the same name, the same rooms (joined again, with their recent history), connected again.
+  const session = handedOver ? null : readSession();
+  const restoring = session && session.reconnect === true && typeof session.name === "string"
+    && NAME_RE.test(session.name);
+  if (restoring) {
+    ui.name.value = session.name;
+    state.name = session.name; // the same identity: connectFromForm keeps the rooms restored here
+    for (const name of Array.isArray(session.rooms) ? session.rooms : []) {
+      if (typeof name === "string" && NAME_RE.test(name)) ensureRoom(name);
+    }
+    if (typeof session.active === "string" && state.rooms.has(session.active)) state.active = session.active;
+  }
   renderAll();
-  // The token field only matters on --auth jwt servers; /healthz says which. Unknown (old server, error): keep it.
-  fetch("healthz", { cache: "no-store" })
-    .then((response) => (response.ok ? response.json() : null))
-    .then((health) => {
-      if (health && health.auth === "none" && !ui.token.value) {
-        ui.token.hidden = true;
-        ui.tokenLabel.hidden = true;
-      }
-    })
-    .catch(() => {});
   (ui.name.value || ui.token.value ? ui.connect : ui.name).focus();
   // A handed-over token is the login page saying "connect now": the name comes from the token.
-  if (handedOver) {
-    connectFromForm();
-  } else if (restored) {
-    // A reload: same name, same rooms (re-joined after the welcome), same room selected.
-    ui.name.value = restored.name;
-    connectFromForm();
-    for (const name of restored.rooms) ensureRoom(name);
-    selectRoom(restored.rooms.includes(restored.active) ? restored.active : restored.rooms[0] || null);
-  }
+  if (handedOver || restoring) connectFromForm();
 })();

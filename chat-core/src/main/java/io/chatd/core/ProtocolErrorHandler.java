@@ -1,0 +1,88 @@
+package io.chatd.core;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends a connection whose client broke RFC 6455 with the close code the RFC asks for, in a way the close frame
+ * survives. It sits between Netty's frame decoder and {@code WebSocketServerProtocolHandler}, and does two things
+ * Netty does not:
+ * <ul>
+ *   <li>refuses close frames whose status code the RFC forbids on the wire (section 7.4: outside 1000-4999,
+ *   1004-1006, 1015-2999) with 1002, where Netty echoes 5000 or 65535 back as if they were valid;</li>
+ *   <li>closes on a decoder violation (1002, 1007, 1009) by sending the close frame, half-closing and lingering,
+ *   where Netty would close at once: a client still sending then gets a TCP reset that can destroy the close
+ *   frame before it is read (Autobahn cases 9.4.1, 9.5.4).</li>
+ * </ul>
+ * Stateless: one instance serves every channel.
+ */
+@ChannelHandler.Sharable
+final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ProtocolErrorHandler.class);
+
+    static final ProtocolErrorHandler INSTANCE = new ProtocolErrorHandler();
+
+    private ProtocolErrorHandler() {
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof CloseWebSocketFrame close) {
+            ByteBuf body = close.content();
+            if (body.readableBytes() >= 2 && !mayBeSent(body.getUnsignedShort(body.readerIndex()))) {
+                int code = body.getUnsignedShort(body.readerIndex());
+                ReferenceCountUtil.release(msg);
+                refuse(ctx, CloseCodes.PROTOCOL_ERROR, "invalid close code " + code);
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** Status codes an endpoint may put in a close frame (RFC 6455 7.4.1 and 7.4.2, IANA's 1012-1014). */
+    static boolean mayBeSent(int code) {
+        return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException violation) {
+            // A broken close frame (one-byte body, a forbidden code, a reason that is not UTF-8) is a protocol
+            // error (RFC 6455 7.4.1: 1002), though the decoder reports bad UTF-8 there as 1007.
+            int code = fromCloseFrame(violation) ? CloseCodes.PROTOCOL_ERROR : violation.closeStatus().code();
+            refuse(ctx, code, violation.getMessage());
+        } else {
+            ctx.fireExceptionCaught(cause);
+        }
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, int code, String reason) {
+        // Client behaviour, not ours: any client can repeat it, so it must not fill the log.
+        log.debug("closing {} with {}: {}", ctx.channel().id(), code, reason);
+        // The decoder drops what the client still sends; the socket lingers so the close frame is read.
+        Disconnect.closeLingering(ctx.channel(), code, closeReason(reason));
+    }
+
+    private static boolean fromCloseFrame(CorruptedWebSocketFrameException violation) {
+        for (StackTraceElement frame : violation.getStackTrace()) {
+            if (frame.getMethodName().equals("checkCloseFrameBody")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A close reason must fit in a control frame: 125 bytes less the code's 2. */
+    private static String closeReason(String reason) {
+        String text = reason == null ? "protocol error" : reason;
+        return text.length() > 100 ? text.substring(0, 100) : text;
+    }
+}
