@@ -147,6 +147,14 @@ class WebClientSessionBrowserTest {
     @Test
     void atPhoneWidthNothingOverlapsAndTheInputsStayUsable() throws IOException {
         alice.resize(390, 844);
+        alice.open(url);
+        // Before connecting, the login form is what a phone shows: its fields must be typeable, the token field
+        // included (forced visible here, as on an --auth jwt server).
+        alice.script("document.getElementById('token-field').hidden = false;");
+        for (String input : new String[] {"name", "token"}) {
+            WebElement field = alice.element(By.id(input));
+            assertTrue(field.getSize().getWidth() >= 150, "login form: #" + input + " is " + field.getSize().getWidth() + " px");
+        }
         alice.logIn(url);
         alice.screenshot("phone-390-folded");
         assertLayoutHolds(alice, "folded");
