@@ -270,54 +270,49 @@
     else delete ui.errors.dataset.code;
   }
 
-  /** Updates the room items in place (keeps keyboard focus) and reorders only when membership changed. */
-  function renderRooms() {
+  /**
+   * Renders a list of views (rooms, conversations) as items updated in place, which keeps keyboard focus, and
+   * reorders the container only when its membership changed. `item(view)` creates a view's <li> once.
+   */
+  function renderItems(container, views, isActive, item) {
     const items = [];
-    for (const room of state.rooms.values()) {
-      if (!room.li) {
-        room.li = h("li", "room", room.name);
-        room.li.dataset.room = room.name;
-        room.li.tabIndex = 0;
-        room.li.title = "Open " + room.name;
-      }
-      const active = room.name === state.active;
-      room.li.classList.toggle("active", active);
-      if (active) room.li.setAttribute("aria-current", "true");
-      else room.li.removeAttribute("aria-current");
-      room.li.dataset.joined = String(room.joined);
+    for (const view of views) {
+      if (!view.li) view.li = item(view);
+      const active = isActive(view);
+      view.li.classList.toggle("active", active);
+      if (active) view.li.setAttribute("aria-current", "true");
+      else view.li.removeAttribute("aria-current");
       // The unread count is drawn by CSS from this attribute, so it never pollutes the item's text.
-      if (room.unread > 0) room.li.dataset.unread = String(room.unread);
-      else delete room.li.dataset.unread;
-      items.push(room.li);
+      if (view.unread > 0) view.li.dataset.unread = String(view.unread);
+      else delete view.li.dataset.unread;
+      items.push(view.li);
     }
-    const current = Array.from(ui.rooms.children);
+    const current = Array.from(container.children);
     if (current.length !== items.length || current.some((node, i) => node !== items[i])) {
-      ui.rooms.replaceChildren(...items);
+      container.replaceChildren(...items);
     }
   }
 
-  /** The conversation items, like the room items: one per person, with its unread count. */
+  function renderRooms() {
+    renderItems(ui.rooms, state.rooms.values(), (room) => room.name === state.active, (room) => {
+      const li = h("li", "room", room.name);
+      li.dataset.room = room.name;
+      li.tabIndex = 0;
+      li.title = "Open " + room.name;
+      return li;
+    });
+    for (const room of state.rooms.values()) room.li.dataset.joined = String(room.joined);
+  }
+
+  /** One item per person written with, like the rooms. */
   function renderConversations() {
-    const items = [];
-    for (const conv of state.conversations.values()) {
-      if (!conv.li) {
-        conv.li = h("li", "conversation", conv.peer);
-        conv.li.dataset.peer = conv.peer;
-        conv.li.tabIndex = 0;
-        conv.li.title = "Open your conversation with " + conv.peer;
-      }
-      const active = conv.peer === state.activePeer;
-      conv.li.classList.toggle("active", active);
-      if (active) conv.li.setAttribute("aria-current", "true");
-      else conv.li.removeAttribute("aria-current");
-      if (conv.unread > 0) conv.li.dataset.unread = String(conv.unread);
-      else delete conv.li.dataset.unread;
-      items.push(conv.li);
-    }
-    const current = Array.from(ui.conversations.children);
-    if (current.length !== items.length || current.some((node, i) => node !== items[i])) {
-      ui.conversations.replaceChildren(...items);
-    }
+    renderItems(ui.conversations, state.conversations.values(), (conv) => conv.peer === state.activePeer, (conv) => {
+      const li = h("li", "conversation", conv.peer);
+      li.dataset.peer = conv.peer;
+      li.tabIndex = 0;
+      li.title = "Open your conversation with " + conv.peer;
+      return li;
+    });
     ui.directPeer.textContent = state.activePeer ? "with " + state.activePeer : "";
   }
 
