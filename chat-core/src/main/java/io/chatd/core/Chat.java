@@ -2,7 +2,6 @@ package io.chatd.core;
 
 import io.chatd.core.auth.BearerTokens;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
@@ -12,8 +11,6 @@ import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -237,12 +234,11 @@ public final class Chat implements AutoCloseable {
      * connection has closed; a client that never reads is closed after the protocol handler's close timeout.
      */
     public ChannelGroupFuture closeAll() {
-        CloseWebSocketFrame bye = new CloseWebSocketFrame(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
-                "server shutting down");
+        // Each client answers with its own close frame, which closes its connection: closing at once, with what
+        // the client just sent unread, resets it, and a browser that gets the reset first reports 1006, not 1001.
         for (Channel ch : connections) {
-            ch.writeAndFlush(bye.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE);
+            Disconnect.closeAwaitingReply(ch, CloseCodes.GOING_AWAY, "server shutting down");
         }
-        bye.release();
         return connections.newCloseFuture();
     }
 

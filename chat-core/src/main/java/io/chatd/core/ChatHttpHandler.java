@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.AttributeKey;
 import io.netty.util.CharsetUtil;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,9 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     static final AttributeKey<Identity> IDENTITY = AttributeKey.valueOf(ChatHttpHandler.class, "identity");
 
     private static final Logger log = LoggerFactory.getLogger(ChatHttpHandler.class);
+    /** Any client can make these refusals happen at will, so at most one line each per 10 s. */
+    private final LogThrottle serverFullLog = new LogThrottle(10, TimeUnit.SECONDS);
+    private final LogThrottle perIpLog = new LogThrottle(10, TimeUnit.SECONDS);
     static final String CONTENT_SECURITY_POLICY =
             "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -116,11 +120,18 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         if (refusal == ConnectionLimiter.Refusal.SERVER_FULL) {
-            log.warn("refused a connection: --max-connections ({}) reached", config.maxConnections());
+            long heldBack = serverFullLog.tryAcquire();
+            if (heldBack >= 0) {
+                log.warn("refused a connection: --max-connections ({}) reached ({} more refused since the last line)",
+                        config.maxConnections(), heldBack);
+            }
             return HttpResponseStatus.SERVICE_UNAVAILABLE;
         }
-        log.info("refused a connection from {}: --max-connections-per-ip ({}) reached", address,
-                config.maxConnectionsPerIp());
+        long heldBack = perIpLog.tryAcquire();
+        if (heldBack >= 0) {
+            log.info("refused a connection from {}: --max-connections-per-ip ({}) reached ({} more refused since "
+                    + "the last line)", address, config.maxConnectionsPerIp(), heldBack);
+        }
         return HttpResponseStatus.TOO_MANY_REQUESTS;
     }
 

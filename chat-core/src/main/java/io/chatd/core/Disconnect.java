@@ -1,9 +1,11 @@
 package io.chatd.core;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -21,7 +23,19 @@ final class Disconnect {
      */
     private static final long LINGER_MILLIS = 3000;
 
+    /**
+     * Set once the server sent its close frame: the client's answering close frame then ends the connection
+     * (see {@link ProtocolErrorHandler}) instead of being echoed, since a second close frame makes browsers report
+     * 1006 rather than the code they were sent.
+     */
+    static final AttributeKey<Boolean> CLOSE_SENT = AttributeKey.valueOf(Disconnect.class, "closeSent");
+
     private Disconnect() {
+    }
+
+    private static ChannelFuture sendCloseFrame(Channel channel, int code, String reason) {
+        channel.attr(CLOSE_SENT).set(Boolean.TRUE);
+        return channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
     }
 
     /** Sends a close frame with {@code code}, then closes; safe from any thread and idempotent enough. */
@@ -30,10 +44,28 @@ final class Disconnect {
             channel.close();
             return;
         }
-        channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        sendCloseFrame(channel, code, reason).addListener(ChannelFutureListener.CLOSE);
         ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
             channel.close();
         }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(f -> forced.cancel(false));
+    }
+
+    /**
+     * Sends a close frame and lets the client answer it: its close frame closes the connection (RFC 6455 7.1.1:
+     * the server closes the TCP connection once both close frames have passed), or the connection is closed after
+     * {@link #LINGER_MILLIS}. For a server going away: a browser whose connection is cut, reset or half-closed
+     * before it could answer may report 1006 instead of the 1001 it was sent.
+     */
+    static void closeAwaitingReply(Channel channel, int code, String reason) {
+        if (!channel.isActive()) {
+            channel.close();
+            return;
+        }
+        sendCloseFrame(channel, code, reason);
+        ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> forced.cancel(false));
     }
 
@@ -49,7 +81,7 @@ final class Disconnect {
             channel.close();
             return;
         }
-        channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> {
+        sendCloseFrame(channel, code, reason).addListener(f -> {
             if (f.isSuccess() && channel instanceof DuplexChannel duplex) {
                 duplex.shutdownOutput();
             }

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
  *   where Netty would close at once: a client still sending then gets a TCP reset that can destroy the close
  *   frame before it is read (Autobahn cases 9.4.1, 9.5.4).</li>
  * </ul>
+ * It also ends a closing handshake the server began: the client's answering close frame closes the connection.
  * Stateless: one instance serves every channel.
  */
 @ChannelHandler.Sharable
@@ -36,6 +37,13 @@ final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof CloseWebSocketFrame close) {
+            if (Boolean.TRUE.equals(ctx.channel().attr(Disconnect.CLOSE_SENT).get())) {
+                // The answer to our own close frame: the closing handshake is complete, and the server closes the
+                // TCP connection (RFC 6455 7.1.1) without echoing a second close frame.
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
             ByteBuf body = close.content();
             if (body.readableBytes() >= 2 && !mayBeSent(body.getUnsignedShort(body.readerIndex()))) {
                 int code = body.getUnsignedShort(body.readerIndex());

@@ -123,6 +123,18 @@ final class RawWebSocket implements AutoCloseable {
         return in;
     }
 
+    /** Sends bytes as they are, e.g. half a frame. */
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** Closes with a TCP reset instead of a FIN, like a client whose process died or whose network dropped. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

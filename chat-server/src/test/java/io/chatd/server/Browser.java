@@ -198,7 +198,11 @@ final class Browser {
 
     /** Picks the recipient by clicking their name in the people list, as the page suggests. */
     void sendPrivate(String to, String text) {
-        driver.findElement(By.cssSelector("#users li[data-user='" + to + "']")).click();
+        // The people list is rebuilt on every presence change: find and click again if it was replaced between.
+        await(to + " clickable in the people list", d -> {
+            d.findElement(By.cssSelector("#users li[data-user='" + to + "']")).click();
+            return true;
+        });
         assertEquals(to, driver.findElement(By.id("to")).getDomProperty("value"));
         driver.findElement(By.id("private-text")).sendKeys(text);
         driver.findElement(By.id("send-private")).click();

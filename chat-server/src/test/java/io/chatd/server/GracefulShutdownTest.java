@@ -85,6 +85,26 @@ class GracefulShutdownTest {
         }
     }
 
+    @Test
+    void aShutdownThatOutlivesTheGraceExitsThreeNotZero() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace", "0s",
+                "--store", "memory", "--no-web-client")
+                .redirectErrorStream(true).start();
+        try {
+            int port = awaitListeningPort(process);
+            try (TestClient alice = TestClient.connect(port, "alice")) {
+                alice.expect("welcome");
+                process.destroy(); // SIGTERM; no time to close alice's connection
+                assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exits once the loops stopped");
+            }
+            assertEquals(ChatServerMain.EXIT_SHUTDOWN_TIMED_OUT, process.exitValue());
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     /** Reads the server's log until it says where it listens; keeps draining it afterwards. */
     private static int awaitListeningPort(Process process) throws IOException {
         BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

@@ -173,9 +173,16 @@ class WebClientSessionBrowserTest {
     @Test
     void aServerGoingAwayIsShownWhileTheClientRetries() {
         alice.logIn(url);
+        alice.script("window.__statuses = []; new MutationObserver(() => window.__statuses.push("
+                + "document.getElementById('status').textContent)).observe(document.getElementById('status'),"
+                + " {childList: true, characterData: true, subtree: true});");
         server.shutdown(Duration.ofSeconds(5));
         server = null;
-        alice.await("the going-away status", d -> d.findElement(By.id("status")).getText().contains("server going away"));
+        try {
+            alice.await("the going-away status", d -> d.findElement(By.id("status")).getText().contains("server going away"));
+        } catch (AssertionError e) {
+            throw new AssertionError("statuses: " + alice.script("return JSON.stringify(window.__statuses)"), e);
+        }
         try {
             Thread.sleep(1500); // several failed attempts later
         } catch (InterruptedException e) {
