@@ -181,7 +181,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 request.onlyFields(MSG_FIELDS);
                 String room = joinedRoom(request);
                 String content = request.content(config.maxContentChars());
-                RecentIds.Claim claim = claim(request, RecentIds.digest("msg", room, content));
+                RecentIds.Claim claim = claim(request, digest(request, "msg", room, content));
                 if (claim != null || request.id == null) {
                     chat.rooms().publish(connection, room, connection.user, content, claim, request.id,
                             chat.recentIds(), null);
@@ -283,7 +283,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendPrivate(ClientRequest request, String to, String content) throws RequestException {
-        long digest = RecentIds.digest("private", to, content);
+        long digest = digest(request, "private", to, content);
         RecentIds.Claim claim = claim(request, digest);
         if (claim == null && request.id != null) {
             return; // a resend: the original's ack is on its way
@@ -344,6 +344,11 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             }
         });
         return null;
+    }
+
+    /** What a send is, for idempotency (see {@link RecentIds#digest}); 0, and not computed, without an id. */
+    private static long digest(ClientRequest request, String type, String target, String content) {
+        return request.id == null ? 0 : RecentIds.digest(type, target, content);
     }
 
     /** The request's {@code room}, which this connection must have joined. */

@@ -56,7 +56,10 @@ class StoreProtocolTest {
 
     @Test
     void resumeDuringConcurrentPublishingHasNoGapNoDuplicateAndKeepsOrder() throws Exception {
-        try (TestServer server = TestServer.start(b -> b.defaultRoom("").historySize(100_000), 3)) {
+        // A large outbound cap: what is tested is a gap-free replay, not the byte budget that bounds one (a slow
+        // reconnect on a loaded machine must not turn this into recovered:false).
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").historySize(100_000)
+                .maxOutboundBytes(16 * 1024 * 1024), 3)) {
             int publishers = 3;
             List<TestClient> senders = new ArrayList<>();
             for (int i = 0; i < publishers; i++) {

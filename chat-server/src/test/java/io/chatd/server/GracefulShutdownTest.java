@@ -66,11 +66,7 @@ class GracefulShutdownTest {
 
     @Test
     void sigtermSends1001AndExitsZero() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace", "5s",
-                "--store", "memory", "--no-web-client")
-                .redirectErrorStream(true).start();
+        Process process = startDaemon("5s");
         try {
             int port = awaitListeningPort(process);
             try (TestClient alice = TestClient.connect(port, "alice")) {
@@ -87,11 +83,7 @@ class GracefulShutdownTest {
 
     @Test
     void aShutdownThatOutlivesTheGraceExitsThreeNotZero() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace", "0s",
-                "--store", "memory", "--no-web-client")
-                .redirectErrorStream(true).start();
+        Process process = startDaemon("0s");
         try {
             int port = awaitListeningPort(process);
             try (TestClient alice = TestClient.connect(port, "alice")) {
@@ -103,6 +95,15 @@ class GracefulShutdownTest {
         } finally {
             process.destroyForcibly();
         }
+    }
+
+    /** The daemon in its own process on a free port, with the given --shutdown-grace. */
+    private static Process startDaemon(String shutdownGrace) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace",
+                shutdownGrace, "--store", "memory", "--no-web-client")
+                .redirectErrorStream(true).start();
     }
 
     /** Reads the server's log until it says where it listens; keeps draining it afterwards. */

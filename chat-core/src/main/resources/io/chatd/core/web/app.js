@@ -373,12 +373,7 @@
   }
 
   function ensureConversation(peer) {
-    let conv = state.conversations.get(peer);
-    if (!conv) {
-      conv = newConversation(peer);
-      state.conversations.set(peer, conv);
-    }
-    return conv;
+    return ensureIn(state.conversations, peer, newConversation);
   }
 
   /** Shows the conversation with `peer` in the Direct panel, addressed to them, and marks it read. */
@@ -434,12 +429,17 @@
   // ---- room bookkeeping -------------------------------------------------------------------------------------
 
   function ensureRoom(name) {
-    let room = state.rooms.get(name);
-    if (!room) {
-      room = newRoom(name);
-      state.rooms.set(name, room);
+    return ensureIn(state.rooms, name, newRoom);
+  }
+
+  /** The view under `key`, made with `make(key)` and kept the first time it is asked for. */
+  function ensureIn(views, key, make) {
+    let view = views.get(key);
+    if (!view) {
+      view = make(key);
+      views.set(key, view);
     }
-    return room;
+    return view;
   }
 
   function removeRoom(name) {
