@@ -29,9 +29,10 @@ final class Backlog<T> {
     /** Whether a page is on its way to the socket; the next starts when it arrives. */
     private boolean writing;
 
-    Backlog(Channel channel, int maxOutboundBytes, Function<T, ByteBuf> encoder, Consumer<List<T>> written) {
+    /** {@code pageBytes}: how much one page may queue on the channel (at least one item per page). */
+    Backlog(Channel channel, int pageBytes, Function<T, ByteBuf> encoder, Consumer<List<T>> written) {
         this.channel = channel;
-        this.pageBytes = Math.max(1, maxOutboundBytes / 4);
+        this.pageBytes = pageBytes;
         this.encoder = encoder;
         this.written = written;
     }

@@ -1,6 +1,7 @@
 package io.chatd.core;
 
 import io.chatd.core.auth.BearerTokens;
+import io.chatd.core.store.StoreState;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -16,7 +17,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.ImmediateEventExecutor;
-import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,10 +73,12 @@ public final class Chat implements AutoCloseable {
                 "chat-store");
         String stored = persister.initialState().epoch();
         // A store that cannot vouch for its numbering across restarts (memory) gets a new epoch every start.
-        this.epoch = stored != null ? stored : Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
-        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), config.maxOutboundBytes() / 4,
-                epoch);
-        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser(), config.maxOutboundBytes());
+        this.epoch = stored != null ? stored : StoreState.newEpoch();
+        // What one answer (a history page, a replay, a page of stored messages) may queue on a connection at once:
+        // a quarter of the outbound cap, so that the server's own backlog never trips the slow-consumer close.
+        int answerBytes = Math.max(1, config.maxOutboundBytes() / 4);
+        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), answerBytes, epoch);
+        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser(), answerBytes);
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
@@ -231,7 +233,7 @@ public final class Chat implements AutoCloseable {
 
     /**
      * Closes every WebSocket with 1001 (going away), for shutdown. The returned future completes when every
-     * connection has closed; a client that never reads is closed after the protocol handler's close timeout.
+     * connection has closed: when its client answered the close frame, or at the latest 3 s after it was sent.
      */
     public ChannelGroupFuture closeAll() {
         // Each client answers with its own close frame, which closes its connection: closing at once, with what

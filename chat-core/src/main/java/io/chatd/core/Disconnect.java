@@ -33,6 +33,14 @@ final class Disconnect {
     private Disconnect() {
     }
 
+    /** Closes the channel after {@code millis} unless it closed by then: no close waits forever on a client. */
+    private static void closeAfter(Channel channel, long millis) {
+        ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, millis, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(f -> forced.cancel(false));
+    }
+
     private static ChannelFuture sendCloseFrame(Channel channel, int code, String reason) {
         channel.attr(CLOSE_SENT).set(Boolean.TRUE);
         return channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
@@ -45,10 +53,7 @@ final class Disconnect {
             return;
         }
         sendCloseFrame(channel, code, reason).addListener(ChannelFutureListener.CLOSE);
-        ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
-            channel.close();
-        }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-        channel.closeFuture().addListener(f -> forced.cancel(false));
+        closeAfter(channel, CLOSE_GRACE_MILLIS);
     }
 
     /**
@@ -63,10 +68,7 @@ final class Disconnect {
             return;
         }
         sendCloseFrame(channel, code, reason);
-        ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
-            channel.close();
-        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
-        channel.closeFuture().addListener(f -> forced.cancel(false));
+        closeAfter(channel, LINGER_MILLIS);
     }
 
     /**
@@ -86,9 +88,6 @@ final class Disconnect {
                 duplex.shutdownOutput();
             }
         });
-        ScheduledFuture<?> forced = channel.eventLoop().schedule(() -> {
-            channel.close();
-        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
-        channel.closeFuture().addListener(f -> forced.cancel(false));
+        closeAfter(channel, LINGER_MILLIS);
     }
 }

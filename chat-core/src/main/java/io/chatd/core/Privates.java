@@ -28,17 +28,18 @@ final class Privates {
     private final Persister persister;
     private final ChatStats stats;
     private final int offlineMax;
-    private final int maxOutboundBytes;
+    /** Most bytes of stored messages queued on a connection at once: a page of its {@link Backlog}. */
+    private final int pageBytes;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final ConcurrentHashMap<String, AtomicLong> conversations = new ConcurrentHashMap<>();
     private final AtomicLong lastStoredId;
 
-    Privates(UserRegistry users, Persister persister, ChatStats stats, int offlineMax, int maxOutboundBytes) {
+    Privates(UserRegistry users, Persister persister, ChatStats stats, int offlineMax, int pageBytes) {
         this.users = users;
         this.persister = persister;
         this.stats = stats;
         this.offlineMax = offlineMax;
-        this.maxOutboundBytes = maxOutboundBytes;
+        this.pageBytes = pageBytes;
         for (Map.Entry<String, Long> e : persister.initialState().conversationSeqs().entrySet()) {
             conversations.put(e.getKey(), new AtomicLong(e.getValue()));
         }
@@ -149,7 +150,7 @@ final class Privates {
     private void deliverStored(Connection connection, List<PrivateMessage> messages) {
         EventLoops.offer(connection.channel.eventLoop(), () -> {
             if (connection.storedPrivates == null) {
-                connection.storedPrivates = new Backlog<>(connection.channel, maxOutboundBytes,
+                connection.storedPrivates = new Backlog<>(connection.channel, pageBytes,
                         m -> ServerMessages.privateMessage(alloc, m.from(), m.to(), m.content(), m.ts(), m.seq(), true),
                         this::delivered);
             }

@@ -31,9 +31,9 @@ final class RoomRegistry {
     private final Persister persister;
     private final int replayLimit;
     /**
-     * Most bytes one answer may put in a connection's outbound buffer at once (a quarter of the outbound cap): a
-     * history page of 100 messages of emoji or escaped control characters would otherwise be a 2.4 MB frame,
-     * past the cap, and close its requester as a slow consumer.
+     * Most bytes one answer may put in a connection's outbound buffer at once (see {@link Chat}): a history page of
+     * 100 messages of emoji or escaped control characters would otherwise be a 2.4 MB frame, past the cap, and
+     * close its requester as a slow consumer.
      */
     private final int answerBytes;
     /** The numbering's epoch (see {@link io.chatd.core.store.StoreState#epoch()}), sent with every resume. */
@@ -42,12 +42,12 @@ final class RoomRegistry {
 
     RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit, int answerBytes,
                  String epoch) {
-        this.epoch = epoch;
         this.loops = loops;
         this.stats = stats;
         this.persister = persister;
         this.replayLimit = replayLimit;
         this.answerBytes = answerBytes;
+        this.epoch = epoch;
         this.dormantSeqs = new ConcurrentHashMap<>(persister.initialState().roomSeqs());
     }
 

@@ -13,7 +13,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -391,7 +390,7 @@ public final class SqliteMessageStore implements MessageStore {
             }
         }
         if (epoch == null || !clean) {
-            epoch = Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
+            epoch = StoreState.newEpoch();
         }
         try (PreparedStatement p = db.prepareStatement(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('epoch', ?), ('clean', '0')")) {

@@ -1,5 +1,6 @@
 package io.chatd.core.store;
 
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,11 @@ public record StoreState(Map<String, Long> roomSeqs, Map<String, Long> conversat
         roomSeqs = Map.copyOf(roomSeqs);
         conversationSeqs = Map.copyOf(conversationSeqs);
         recentIds = List.copyOf(recentIds);
+    }
+
+    /** A fresh epoch: 16 random hex digits. */
+    public static String newEpoch() {
+        return Long.toHexString(new SecureRandom().nextLong() | Long.MIN_VALUE);
     }
 
     /** A state without an epoch of its own (see {@code epoch}). */
