@@ -51,7 +51,7 @@ public final class Chat implements AutoCloseable {
     private final ChatStats stats = new ChatStats();
     private final EventLoops loops = new EventLoops();
     private final UserRegistry users = new UserRegistry();
-    /** The store thread; every read and write of the store goes through it. */
+    /** The store and reader threads; every read and write of the store goes through them. */
     private final Persister persister;
     private final RoomRegistry rooms;
     private final Privates privates;

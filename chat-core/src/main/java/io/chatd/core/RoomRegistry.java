@@ -94,7 +94,7 @@ final class RoomRegistry {
                 finishReplay(room, connection, replay, since, List.of(), true);
                 return;
             }
-            boolean queued = persister.read(store -> store.roomMessages(roomName, after, upTo + 1, replayLimit),
+            boolean queued = persister.readAside(store -> store.roomMessages(roomName, after, upTo + 1, replayLimit),
                     (messages, error) -> onLoop(room.loop, () -> {
                         if (room.replayOf(connection) != replay) {
                             return; // left, closed or resumed again meanwhile
@@ -129,7 +129,8 @@ final class RoomRegistry {
             connection.send(ServerMessages.resume(alloc, room.name, since, false, 0, epoch));
             return;
         }
-        boolean queued = persister.read(store -> store.roomMessages(room.name, after, joinedAt + 1, replayLimit),
+        boolean queued = persister.readAside(
+                store -> store.roomMessages(room.name, after, joinedAt + 1, replayLimit),
                 (messages, error) -> onLoop(room.loop, () -> {
                     List<RoomMessage> read = error == null ? messages : List.of();
                     List<RoomMessage> got = newestWithin(read, answerBytes);
@@ -288,8 +289,8 @@ final class RoomRegistry {
      * and whether older ones remain.
      */
     void history(Connection requester, String roomName, long before, int limit, String requestId) {
-        boolean queued = persister.read(store -> store.roomMessages(roomName, 0, before, limit + 1),
-                // Encoded on the requester's loop: the store thread is every sender's ack path.
+        boolean queued = persister.readAside(store -> store.roomMessages(roomName, 0, before, limit + 1),
+                // Encoded on the requester's loop: the reader thread is every history's and replay's path.
                 (messages, error) -> EventLoops.offer(requester.channel.eventLoop(), () -> {
                     if (error != null) {
                         requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,

@@ -595,6 +595,35 @@ class StoreProtocolTest {
     }
 
     @Test
+    void aSlowHistoryReadDoesNotDelayAnotherClientsAckAndStillSeesWhatWasAcked() {
+        CountDownLatch readsOpen = new CountDownLatch(1);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("")
+                .store(() -> new FailingStore(new AtomicBoolean(), readsOpen)));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r")) {
+            assertEquals(1, publish(alice, "r", "one", "1"));
+            bob.sendJson("type", "history", "room", "r", "id", "slow");
+            bob.sendJson("type", "ping", "id", "asked");
+            assertEquals("asked", bob.nextOfType("pong").get("id").getAsString()); // the read is queued
+            // Stuck behind the read on one store thread, this ack would never come while the read waits.
+            assertEquals(2, publish(alice, "r", "two", "2"));
+            assertEquals(3, publish(alice, "r", "three", "3"));
+            readsOpen.countDown();
+            JsonObject history = bob.nextOfType("history");
+            assertEquals("slow", history.get("id").getAsString());
+            List<String> contents = new ArrayList<>();
+            history.getAsJsonArray("messages").forEach(m -> contents.add(m.getAsJsonObject().get("content")
+                    .getAsString()));
+            assertEquals("one", contents.get(0), "the slow read saw the message acked before it: " + history);
+            // Asked after the acks, a read sees every acked message.
+            bob.sendJson("type", "history", "room", "r", "id", "after");
+            JsonObject after = bob.nextOfType("history");
+            List<String> all = new ArrayList<>();
+            after.getAsJsonArray("messages").forEach(m -> all.add(m.getAsJsonObject().get("content").getAsString()));
+            assertEquals(List.of("one", "two", "three"), all);
+        }
+    }
+
+    @Test
     void historyIsRateLimitedByDefaultWithoutClosingTheConnection() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
              TestClient alice = joined(server, "alice", "r")) {

@@ -26,11 +26,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sqlite.SQLiteConfig;
 
 /**
- * The daemon's durable store: one SQLite file in WAL mode. chat-core calls it from its one store thread, so it
- * holds a single connection and reuses its prepared statements; every {@link #write} is one transaction with
+ * The daemon's durable store: one SQLite file in WAL mode. chat-core writes from its store thread through one
+ * connection, reusing its prepared statements; every {@link #write} is one transaction with
  * {@code synchronous=FULL}, so a batch that returned survives a crash of the process or of the machine.
+ * {@link #roomMessages} runs on chat-core's reader thread, concurrently, on a second, read-only connection: in
+ * WAL mode a reader neither waits for the writer nor holds it up, and each read (its own transaction, begun
+ * when it is called) sees every commit that returned before.
  *
  * <p>The schema is versioned in {@code schema_version}; {@link #open} applies the migrations the file lacks, in
  * one transaction each, and refuses a file written by a newer server.
@@ -70,6 +74,8 @@ public final class SqliteMessageStore implements MessageStore {
 
     private final Path path;
     private Connection db;
+    /** Read-only, for {@link #roomMessages} on the reader thread only. */
+    private Connection reader;
     /** Set once the file is open and marked in use, so that only such a file is marked clean on close. */
     private boolean opened;
     private Retention retention;
@@ -132,6 +138,7 @@ public final class SqliteMessageStore implements MessageStore {
             }
             migrate();
             prepare();
+            openReader(absolute);
             String epoch = takeEpoch();
             StoreState state = loadState();
             return new StoreState(state.roomSeqs(), state.conversationSeqs(), state.lastPrivateId(),
@@ -190,10 +197,18 @@ public final class SqliteMessageStore implements MessageStore {
                 + " ON CONFLICT (conv) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)");
         insertClientId = db.prepareStatement("INSERT OR REPLACE INTO client_ids (user, client_id, ts, seq, stored,"
                 + " digest) VALUES (?, ?, ?, ?, ?, ?)");
-        selectRoomMessages = db.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
-                + " WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?");
         selectUndelivered = db.prepareStatement("SELECT id, sender, seq, ts, content FROM private_messages"
                 + " WHERE recipient = ? ORDER BY id LIMIT ?");
+    }
+
+    private void openReader(Path absolute) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(true);
+        // A WAL reader can still meet a brief lock (while the writer checkpoints or the WAL index is rebuilt).
+        config.setBusyTimeout(5_000);
+        reader = DriverManager.getConnection("jdbc:sqlite:" + absolute, config.toProperties());
+        selectRoomMessages = reader.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
+                + " WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?");
     }
 
     private StoreState loadState() throws SQLException {
@@ -410,6 +425,14 @@ public final class SqliteMessageStore implements MessageStore {
             } catch (SQLException e) {
                 // The next start takes a new epoch: clients resume with recovered:false, nothing is lost.
             }
+        }
+        if (reader != null) {
+            try {
+                reader.close(); // first: the writer's close checkpoints the WAL, which a reader could hold back
+            } catch (SQLException e) {
+                // Reads only: nothing to lose.
+            }
+            reader = null;
         }
         if (db != null) {
             try {

@@ -4,9 +4,14 @@ import java.util.List;
 
 /**
  * Where chat-core keeps room history, offline private messages and recent client ids. chat-core calls a store
- * from one thread of its own, never from an event loop, so implementations need no locking and may block
- * (disk I/O): {@link #open} on the thread that creates the {@code Chat}, everything else on the store thread,
- * one call at a time. A store may keep less than it is given (see {@link Retention}); chat-core tells clients
+ * from two threads of its own, never from an event loop, so implementations may block (disk I/O):
+ * {@link #open} on the thread that creates the {@code Chat}, before anything else; {@link #write},
+ * {@link #undelivered}, {@link #prune} and {@link #close} on the store thread, one call at a time;
+ * {@link #roomMessages} on the reader thread, one call at a time but <em>concurrently with the store
+ * thread's calls</em>, so that history reads never hold up commits (and acks). An implementation must make
+ * {@link #roomMessages} safe against a concurrent {@link #write} or {@link #prune}, and must let it see every
+ * batch whose {@link #write} returned before it was called. {@link #close} is called once the reader thread
+ * made its last call. A store may keep less than it is given (see {@link Retention}); chat-core tells clients
  * when history no longer reaches back far enough.
  *
  * <p>Implementations: {@link MemoryMessageStore} in chat-core, {@code SqliteMessageStore} in chat-server.
@@ -21,6 +26,7 @@ public interface MessageStore extends AutoCloseable {
 
     /**
      * The newest {@code limit} messages of {@code room} with {@code afterSeq < seq < beforeSeq}, oldest first.
+     * Called on the reader thread, concurrently with the store thread's calls (see above).
      */
     List<RoomMessage> roomMessages(String room, long afterSeq, long beforeSeq, int limit) throws StoreException;
 
