@@ -38,6 +38,10 @@ TRAFFIC = [("run", "run", 0), ("rate/s", "rate", 0), ("deliveries/s", "deliverie
 IDLE = [("run", "run", 0), ("phase", "phase", 0), ("connections", "connected", 0),
         ("handshakes/s", "handshakes_per_s", 0), ("handshake p99 ms", "handshake_p99_ms", 1),
         ("RSS growth KiB", "server_rss_growth_kib", 0), ("RSS bytes/conn", "server_rss_per_conn_bytes", 0)]
+ACK = [("run", "run", 0), ("sender msgs/s", "rate", 0), ("history in flight", "in_flight", 0),
+       ("acks", "acks", 0), ("unacked", "unacked", 0), ("ack p50 ms", "ack_p50_ms", 2),
+       ("ack p99 ms", "ack_p99_ms", 2), ("ack max ms", "ack_max_ms", 1), ("history pages/s", "history_per_s", 0),
+       ("history refused/s", "history_limited_per_s", 0), ("server CPU%", "server_cpu_pct", 1)]
 SWEEP = [("run", "run", 0), ("scenario", "sweep_scenario", 0), ("connections", "connections", 0),
          ("highest rate holding (loss<=0.1%, p99<=50ms)", "highest_holding_rate", 0)]
 
@@ -67,6 +71,8 @@ for path in sys.argv[1:]:
             steps = [dict(s, run=i + 1) for s in run.get("steps", [])]
             if steps:
                 table(f"{name} run {i + 1}: steps", TRAFFIC, steps)
+    elif first.get("scenario") == "ack":
+        table(f"{name}: ack latency of one sender, another client looping over history", ACK, with_median(runs, ACK))
     elif first.get("scenario") == "idle":
         for phase in ("fresh", "warm"):
             phase_runs = [r for r in runs if r.get("phase", "fresh") == phase]
