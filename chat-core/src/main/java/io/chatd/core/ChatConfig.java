@@ -57,6 +57,9 @@ public final class ChatConfig {
     private final Duration historyTtl;
     private final int offlineMaxPerUser;
     private final Duration offlineTtl;
+    private final int offlineMaxPerSender;
+    private final int offlineMaxTotal;
+    private final Duration pruneInterval;
     private final Duration dedupWindow;
     private final int dedupMaxIds;
 
@@ -107,6 +110,9 @@ public final class ChatConfig {
         historyTtl = positive(b.historyTtl, "historyTtl");
         offlineMaxPerUser = atLeast(b.offlineMaxPerUser, 0, "offlineMaxPerUser");
         offlineTtl = positive(b.offlineTtl, "offlineTtl");
+        offlineMaxPerSender = atLeast(b.offlineMaxPerSender, 1, "offlineMaxPerSender");
+        offlineMaxTotal = atLeast(b.offlineMaxTotal, 1, "offlineMaxTotal");
+        pruneInterval = positive(b.pruneInterval, "pruneInterval");
         dedupWindow = positive(b.dedupWindow, "dedupWindow");
         dedupMaxIds = atLeast(b.dedupMaxIds, 1, "dedupMaxIds");
     }
@@ -276,6 +282,28 @@ public final class ChatConfig {
         return offlineTtl;
     }
 
+    /**
+     * Most stored private messages one sender may have waiting for offline recipients, all recipients together;
+     * past it a {@code private} to an offline user gets {@code offline_full} until some are delivered or expire.
+     * Without it one client could fill the store with messages to names no one will ever connect as.
+     */
+    public int offlineMaxPerSender() {
+        return offlineMaxPerSender;
+    }
+
+    /** Most stored private messages waiting for offline recipients, all senders together (then offline_full). */
+    public int offlineMaxTotal() {
+        return offlineMaxTotal;
+    }
+
+    /**
+     * How often the store drops what the retention no longer covers, and forgets the numbering of rooms and
+     * conversations that fell silent (see {@link io.chatd.core.store.MessageStore#prune}).
+     */
+    public Duration pruneInterval() {
+        return pruneInterval;
+    }
+
     /** How long a client id is remembered, so that resending it returns the original ack. */
     public Duration dedupWindow() {
         return dedupWindow;
@@ -308,6 +336,8 @@ public final class ChatConfig {
                 + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", maxRoomMembers=" + maxRoomMembers
                 + ", trustedProxies=" + trustedProxies + ", historySize=" + historySize + ", historyTtl=" + historyTtl
                 + ", offlineMaxPerUser=" + offlineMaxPerUser + ", offlineTtl=" + offlineTtl
+                + ", offlineMaxPerSender=" + offlineMaxPerSender + ", offlineMaxTotal=" + offlineMaxTotal
+                + ", pruneInterval=" + pruneInterval
                 + ", dedupWindow=" + dedupWindow + ", dedupMaxIds=" + dedupMaxIds + '}';
     }
 
@@ -339,6 +369,9 @@ public final class ChatConfig {
         private Duration historyTtl = Duration.ofHours(24);
         private int offlineMaxPerUser = 1000;
         private Duration offlineTtl = Duration.ofDays(7);
+        private int offlineMaxPerSender = 1000;
+        private int offlineMaxTotal = 1_000_000;
+        private Duration pruneInterval = Duration.ofMinutes(1);
         private Duration dedupWindow = Duration.ofMinutes(10);
         private int dedupMaxIds = RecentIds.DEFAULT_MAX_IDS;
 
@@ -372,6 +405,9 @@ public final class ChatConfig {
             historyTtl = c.historyTtl;
             offlineMaxPerUser = c.offlineMaxPerUser;
             offlineTtl = c.offlineTtl;
+            offlineMaxPerSender = c.offlineMaxPerSender;
+            offlineMaxTotal = c.offlineMaxTotal;
+            pruneInterval = c.pruneInterval;
             dedupWindow = c.dedupWindow;
             dedupMaxIds = c.dedupMaxIds;
         }
@@ -531,6 +567,24 @@ public final class ChatConfig {
         /** Default 7 days. */
         public Builder offlineTtl(Duration offlineTtl) {
             this.offlineTtl = offlineTtl;
+            return this;
+        }
+
+        /** Default 1000 messages per sender; see {@link ChatConfig#offlineMaxPerSender()}. */
+        public Builder offlineMaxPerSender(int offlineMaxPerSender) {
+            this.offlineMaxPerSender = offlineMaxPerSender;
+            return this;
+        }
+
+        /** Default 1,000,000 messages. */
+        public Builder offlineMaxTotal(int offlineMaxTotal) {
+            this.offlineMaxTotal = offlineMaxTotal;
+            return this;
+        }
+
+        /** Default 1 min. */
+        public Builder pruneInterval(Duration pruneInterval) {
+            this.pruneInterval = pruneInterval;
             return this;
         }
 

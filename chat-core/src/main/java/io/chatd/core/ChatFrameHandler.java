@@ -302,14 +302,17 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             sender.send(ServerMessages.error(sender.channel.alloc(), ErrorCode.STORE_FAILED,
                     "the message could not be stored", id));
         });
-        if (outcome == Privates.Outcome.OFFLINE || outcome == Privates.Outcome.OVERLOADED) {
+        if (outcome != Privates.Outcome.DELIVERED && outcome != Privates.Outcome.STORING) {
             if (claim != null) {
                 chat.recentIds().abandon(claim, new IllegalStateException(outcome.name()));
             }
-            if (outcome == Privates.Outcome.OFFLINE) {
-                throw new RequestException(ErrorCode.USER_OFFLINE, to + " is not connected", id);
+            switch (outcome) {
+                case OFFLINE -> throw new RequestException(ErrorCode.USER_OFFLINE, to + " is not connected", id);
+                case OFFLINE_FULL -> throw new RequestException(ErrorCode.OFFLINE_FULL, to + " is not connected, and too"
+                        + " many messages already wait for offline users (yours, or the server's); not sent", id);
+                default -> throw new RequestException(ErrorCode.STORE_FAILED,
+                        "the store is overloaded; the message was not sent", id);
             }
-            throw new RequestException(ErrorCode.STORE_FAILED, "the store is overloaded; the message was not sent", id);
         }
     }
 

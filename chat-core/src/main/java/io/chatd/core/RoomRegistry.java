@@ -8,9 +8,11 @@ import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -20,12 +22,20 @@ import java.util.function.Consumer;
  *
  * <p>Messages are broadcast at once and persisted by the {@link Persister}; the sender's ack waits for the
  * commit. A room's seq survives the room: when it empties its last seq is kept, so numbering never restarts.
+ * A room empty and silent for the history TTL is forgotten, as the store forgets it: its numbering then
+ * continues above a floor (see {@link io.chatd.core.store.StoreState#roomSeqFloor()}), so that room names
+ * anyone can make up cost nothing once they fall silent.
  */
 final class RoomRegistry {
 
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
-    /** Last seq of every room that is not live; written on the room's loop when it empties or is created. */
-    private final ConcurrentHashMap<String, Long> dormantSeqs;
+    /**
+     * The numbering of rooms that are not live; written on the room's loop when it empties, removed by
+     * {@link #forgetSilent} once the room stayed empty for the history TTL.
+     */
+    private final ConcurrentHashMap<String, Dormant> dormant = new ConcurrentHashMap<>();
+    /** Above every seq of the rooms forgotten: where a room without a dormant entry continues. */
+    private final AtomicLong seqFloor;
     private final EventLoops loops;
     private final ChatStats stats;
     private final Persister persister;
@@ -48,7 +58,16 @@ final class RoomRegistry {
         this.replayLimit = replayLimit;
         this.answerBytes = answerBytes;
         this.epoch = epoch;
-        this.dormantSeqs = new ConcurrentHashMap<>(persister.initialState().roomSeqs());
+        long loaded = System.currentTimeMillis();
+        for (Map.Entry<String, Long> e : persister.initialState().roomSeqs().entrySet()) {
+            // The store kept it, so it had a message within the TTL: it counts as silent from now.
+            dormant.put(e.getKey(), new Dormant(e.getValue(), loaded));
+        }
+        this.seqFloor = new AtomicLong(persister.initialState().roomSeqFloor());
+    }
+
+    /** A room without members: its last seq, and since when it has been empty. */
+    private record Dormant(long lastSeq, long emptySince) {
     }
 
     /** Adds the connection to the room, creating it, and sends the {@code join} notice. */
@@ -211,9 +230,11 @@ final class RoomRegistry {
                 }
             }
             if (room.isEmpty()) {
-                // A room that never had a message needs no memory of its numbering: it starts at 1 again.
-                if (room.lastSeq() > 0) {
-                    dormantSeqs.put(roomName, room.lastSeq());
+                // A room that had no message since it was created needs no memory: it starts at the floor again.
+                if (room.lastSeq() > seqFloor.get()) {
+                    dormant.put(roomName, new Dormant(room.lastSeq(), now()));
+                } else {
+                    dormant.remove(roomName);
                 }
                 rooms.remove(roomName, room);
             }
@@ -338,7 +359,22 @@ final class RoomRegistry {
 
     /** Rooms without members whose last seq is remembered. */
     int dormantRoomCount() {
-        return dormantSeqs.size();
+        return dormant.size();
+    }
+
+    /**
+     * Forgets rooms empty since before {@code cutoffMillis}: all their messages are past the history TTL, so the
+     * store forgets them too. The floor rises before an entry goes, so a room recreated meanwhile on its loop
+     * continues above its old seq either way.
+     */
+    void forgetSilent(long cutoffMillis) {
+        for (Map.Entry<String, Dormant> e : dormant.entrySet()) {
+            Dormant d = e.getValue();
+            if (d.emptySince() < cutoffMillis) {
+                seqFloor.accumulateAndGet(d.lastSeq(), Math::max);
+                dormant.remove(e.getKey(), d);
+            }
+        }
     }
 
     /**
@@ -370,7 +406,7 @@ final class RoomRegistry {
 
     private void runOnRoom(String roomName, boolean create, Consumer<Room> task, Runnable ifAbsent, EventLoop loop) {
         Room room = create
-                ? rooms.computeIfAbsent(roomName, name -> new Room(name, loop, dormantSeqs.getOrDefault(name, 0L)))
+                ? rooms.computeIfAbsent(roomName, name -> new Room(name, loop, lastSeqOf(name)))
                 : rooms.get(roomName);
         if (room == null) {
             if (ifAbsent != null) {
@@ -380,6 +416,12 @@ final class RoomRegistry {
         }
         // Rooms are created and removed only on their own loop, so the room found here stays live for the task.
         task.accept(room);
+    }
+
+    /** Where the numbering of a room that is not live continues. */
+    private long lastSeqOf(String roomName) {
+        Dormant d = dormant.get(roomName);
+        return d != null ? d.lastSeq() : seqFloor.get();
     }
 
     private static long now() {

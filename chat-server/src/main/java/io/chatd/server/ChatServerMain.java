@@ -124,6 +124,16 @@ public final class ChatServerMain implements Callable<Integer> {
                     + "user_offline (default: ${DEFAULT-VALUE}).")
     int offlineMax;
 
+    @Option(names = "--offline-max-per-sender", defaultValue = "1000",
+            description = "Private messages one sender may have waiting for offline users, all recipients "
+                    + "together; more get offline_full until some are delivered (default: ${DEFAULT-VALUE}).")
+    int offlineMaxPerSender;
+
+    @Option(names = "--offline-max-total", defaultValue = "1000000",
+            description = "Private messages waiting for offline users, all senders together; more get "
+                    + "offline_full (default: ${DEFAULT-VALUE}).")
+    int offlineMaxTotal;
+
     @Option(names = "--offline-ttl", defaultValue = "168h", converter = Converters.DurationConverter.class,
             description = "Age after which undelivered private messages are dropped (default: ${DEFAULT-VALUE}).")
     Duration offlineTtl;
@@ -299,6 +309,8 @@ public final class ChatServerMain implements Callable<Integer> {
                     .historyTtl(historyTtl)
                     .offlineMaxPerUser(offlineMax)
                     .offlineTtl(offlineTtl)
+                    .offlineMaxPerSender(offlineMaxPerSender)
+                    .offlineMaxTotal(offlineMaxTotal)
                     .dedupWindow(dedupWindow)
                     .dedupMaxIds(dedupMaxIds)
                     .build();
