@@ -77,7 +77,9 @@ public final class Chat implements AutoCloseable {
         // What one answer (a history page, a replay, a page of stored messages) may queue on a connection at once:
         // a quarter of the outbound cap, so that the server's own backlog never trips the slow-consumer close.
         int answerBytes = Math.max(1, config.maxOutboundBytes() / 4);
-        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), answerBytes, epoch);
+        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), answerBytes, epoch,
+                new Presence(config.presenceNoticesMax(), config.presenceNamesMax(),
+                        config.presenceInterval().toNanos(), stats));
         this.privates = new Privates(users, persister, stats, config, answerBytes);
         // What the store forgot at a prune, chat-core forgets too: names nobody uses any more cost nothing.
         persister.afterPrune(store -> {

@@ -60,6 +60,10 @@ public final class ChatConfig {
     private final int offlineMaxPerSender;
     private final int offlineMaxTotal;
     private final Duration pruneInterval;
+    // ---- presence (issue 11) ----
+    private final int presenceNoticesMax;
+    private final int presenceNamesMax;
+    private final Duration presenceInterval;
     private final Duration dedupWindow;
     private final int dedupMaxIds;
 
@@ -113,6 +117,9 @@ public final class ChatConfig {
         offlineMaxPerSender = atLeast(b.offlineMaxPerSender, 1, "offlineMaxPerSender");
         offlineMaxTotal = atLeast(b.offlineMaxTotal, 1, "offlineMaxTotal");
         pruneInterval = positive(b.pruneInterval, "pruneInterval");
+        presenceNoticesMax = atLeast(b.presenceNoticesMax, 0, "presenceNoticesMax");
+        presenceNamesMax = atLeast(b.presenceNamesMax, 0, "presenceNamesMax");
+        presenceInterval = positive(b.presenceInterval, "presenceInterval");
         dedupWindow = positive(b.dedupWindow, "dedupWindow");
         dedupMaxIds = atLeast(b.dedupMaxIds, 1, "dedupMaxIds");
     }
@@ -304,6 +311,26 @@ public final class ChatConfig {
         return pruneInterval;
     }
 
+    /**
+     * Rooms of up to this many users send a {@code join} or {@code leave} notice to every member per change;
+     * larger rooms gather changes into one {@code presence} frame per {@link #presenceInterval()}, which keeps a
+     * reconnect storm linear instead of quadratic in the room's size.
+     */
+    public int presenceNoticesMax() {
+        return presenceNoticesMax;
+    }
+
+    /** Rooms of up to this many users name who joined and left in their {@code presence} frames; larger ones
+     * send only the user count. */
+    public int presenceNamesMax() {
+        return presenceNamesMax;
+    }
+
+    /** How often a room past {@link #presenceNoticesMax()} users announces its gathered presence changes. */
+    public Duration presenceInterval() {
+        return presenceInterval;
+    }
+
     /** How long a client id is remembered, so that resending it returns the original ack. */
     public Duration dedupWindow() {
         return dedupWindow;
@@ -337,7 +364,8 @@ public final class ChatConfig {
                 + ", trustedProxies=" + trustedProxies + ", historySize=" + historySize + ", historyTtl=" + historyTtl
                 + ", offlineMaxPerUser=" + offlineMaxPerUser + ", offlineTtl=" + offlineTtl
                 + ", offlineMaxPerSender=" + offlineMaxPerSender + ", offlineMaxTotal=" + offlineMaxTotal
-                + ", pruneInterval=" + pruneInterval
+                + ", pruneInterval=" + pruneInterval + ", presenceNoticesMax=" + presenceNoticesMax
+                + ", presenceNamesMax=" + presenceNamesMax + ", presenceInterval=" + presenceInterval
                 + ", dedupWindow=" + dedupWindow + ", dedupMaxIds=" + dedupMaxIds + '}';
     }
 
@@ -372,6 +400,9 @@ public final class ChatConfig {
         private int offlineMaxPerSender = 1000;
         private int offlineMaxTotal = 1_000_000;
         private Duration pruneInterval = Duration.ofMinutes(1);
+        private int presenceNoticesMax = 100;
+        private int presenceNamesMax = 1000;
+        private Duration presenceInterval = Duration.ofSeconds(1);
         private Duration dedupWindow = Duration.ofMinutes(10);
         private int dedupMaxIds = RecentIds.DEFAULT_MAX_IDS;
 
@@ -408,6 +439,9 @@ public final class ChatConfig {
             offlineMaxPerSender = c.offlineMaxPerSender;
             offlineMaxTotal = c.offlineMaxTotal;
             pruneInterval = c.pruneInterval;
+            presenceNoticesMax = c.presenceNoticesMax;
+            presenceNamesMax = c.presenceNamesMax;
+            presenceInterval = c.presenceInterval;
             dedupWindow = c.dedupWindow;
             dedupMaxIds = c.dedupMaxIds;
         }
@@ -585,6 +619,24 @@ public final class ChatConfig {
         /** Default 1 min. */
         public Builder pruneInterval(Duration pruneInterval) {
             this.pruneInterval = pruneInterval;
+            return this;
+        }
+
+        /** Default 100 users; see {@link ChatConfig#presenceNoticesMax()}. */
+        public Builder presenceNoticesMax(int presenceNoticesMax) {
+            this.presenceNoticesMax = presenceNoticesMax;
+            return this;
+        }
+
+        /** Default 1000 users; see {@link ChatConfig#presenceNamesMax()}. */
+        public Builder presenceNamesMax(int presenceNamesMax) {
+            this.presenceNamesMax = presenceNamesMax;
+            return this;
+        }
+
+        /** Default 1 s. */
+        public Builder presenceInterval(Duration presenceInterval) {
+            this.presenceInterval = presenceInterval;
             return this;
         }
 

@@ -5,8 +5,6 @@ import io.chatd.core.store.SentId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -48,16 +46,18 @@ final class RoomRegistry {
     private final int answerBytes;
     /** The numbering's epoch (see {@link io.chatd.core.store.StoreState#epoch()}), sent with every resume. */
     private final String epoch;
+    private final Presence presence;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
     RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit, int answerBytes,
-                 String epoch) {
+                 String epoch, Presence presence) {
         this.loops = loops;
         this.stats = stats;
         this.persister = persister;
         this.replayLimit = replayLimit;
         this.answerBytes = answerBytes;
         this.epoch = epoch;
+        this.presence = presence;
         long loaded = System.currentTimeMillis();
         for (Map.Entry<String, Long> e : persister.initialState().roomSeqs().entrySet()) {
             // The store kept it, so it had a message within the TTL: it counts as silent from now.
@@ -70,17 +70,9 @@ final class RoomRegistry {
     private record Dormant(long lastSeq, long emptySince) {
     }
 
-    /** Adds the connection to the room, creating it, and sends the {@code join} notice. */
+    /** Adds the connection to the room, creating it, and tells it and the members (see {@link Presence}). */
     void join(Connection connection, String roomName) {
-        onRoom(roomName, true, room -> {
-            boolean firstOfUser = room.add(connection);
-            ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
-            if (firstOfUser) {
-                room.broadcast(notice, null, -1);
-            } else {
-                connection.send(notice);
-            }
-        }, null);
+        onRoom(roomName, true, room -> presence.joined(room, connection, room.add(connection), false, now()), null);
     }
 
     /**
@@ -93,17 +85,12 @@ final class RoomRegistry {
     void resume(Connection connection, String roomName, long since, boolean sameEpoch) {
         onRoom(roomName, true, room -> {
             Room.Replay replay = room.addResuming(connection, answerBytes);
-            ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
             if (replay == null) {
-                connection.send(notice);
+                presence.joined(room, connection, false, false, now());
                 resumeMember(room, connection, since, sameEpoch);
                 return;
             }
-            if (replay.firstOfUser) {
-                // The resuming connection is in no shard yet: it gets its notice directly, first.
-                room.broadcast(notice.retainedDuplicate(), connection.channel, -1);
-            }
-            connection.send(notice);
+            presence.joined(room, connection, replay.firstOfUser, true, now());
             long upTo = replay.upTo;
             // A since from another epoch, or beyond the last seq, comes from another life of the numbering:
             // replay the newest messages and say the client's view could not be recovered.
@@ -217,18 +204,7 @@ final class RoomRegistry {
      */
     void leave(Connection connection, String roomName, boolean notifyLeaver) {
         onRoom(roomName, false, room -> {
-            boolean lastOfUser = room.remove(connection);
-            if (lastOfUser || notifyLeaver) {
-                ByteBuf notice = ServerMessages.presence(alloc, "leave", roomName, connection.user, now());
-                if (notifyLeaver) {
-                    connection.send(notice.retainedDuplicate());
-                }
-                if (lastOfUser) {
-                    room.broadcast(notice, null, -1);
-                } else {
-                    notice.release();
-                }
-            }
+            presence.left(room, connection, room.remove(connection), notifyLeaver, now());
             if (room.isEmpty()) {
                 // A room that had no message since it was created needs no memory: it starts at the floor again.
                 if (room.lastSeq() > seqFloor.get()) {
@@ -344,13 +320,17 @@ final class RoomRegistry {
         return 96 + 6L * (m.from().length() + m.content().length());
     }
 
-    /** Sends the sorted users present in the room to the requester. */
-    void who(Connection requester, String roomName) {
+    /**
+     * Sends the requester up to {@code limit} of the room's users, sorted, after {@code after} (null: from the
+     * first), with the user count and whether more follow.
+     */
+    void who(Connection requester, String roomName, String after, int limit) {
         onRoom(roomName, false, room -> {
-            List<String> users = new ArrayList<>(room.users());
-            Collections.sort(users);
-            requester.send(ServerMessages.who(alloc, roomName, users));
-        }, () -> requester.send(ServerMessages.who(alloc, roomName, List.of())));
+            List<String> page = room.usersAfter(after, limit + 1);
+            boolean more = page.size() > limit;
+            requester.send(ServerMessages.who(alloc, roomName, more ? page.subList(0, limit) : page,
+                    room.userCount(), more));
+        }, () -> requester.send(ServerMessages.who(alloc, roomName, List.of(), 0, false)));
     }
 
     int roomCount() {
