@@ -228,7 +228,7 @@ final class Privates {
         if (!storesOffline()) {
             return;
         }
-        boolean queued = persister.read(store -> {
+        boolean queued = persister.readBetweenWrites(store -> {
             List<PrivateMessage> waiting = store.undelivered(connection.user, offlineMax);
             // Set on the store thread, in the same order as every storing: see the class comment.
             connection.inboxFetched = true;

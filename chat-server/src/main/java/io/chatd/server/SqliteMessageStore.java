@@ -26,11 +26,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sqlite.SQLiteConfig;
 
 /**
- * The daemon's durable store: one SQLite file in WAL mode. chat-core calls it from its one store thread, so it
- * holds a single connection and reuses its prepared statements; every {@link #write} is one transaction with
- * {@code synchronous=FULL}, so a batch that returned survives a crash of the process or of the machine.
+ * The daemon's durable store: one SQLite file in WAL mode. chat-core writes from its store thread, through one
+ * connection with reused prepared statements; every {@link #write} is one transaction with
+ * {@code synchronous=FULL}, so a batch that returned survives a crash of the process or of the machine. History
+ * reads come from chat-core's reader thread through a second, read-only connection: in WAL mode it reads the last
+ * committed state beside the writer without blocking it.
  *
  * <p>The schema is versioned in {@code schema_version}; {@link #open} applies the migrations the file lacks, in
  * one transaction each, and refuses a file written by a newer server.
@@ -86,6 +89,8 @@ public final class SqliteMessageStore implements MessageStore {
 
     private final Path path;
     private Connection db;
+    /** The reader thread's connection; only {@link #roomMessages} uses it. */
+    private Connection readDb;
     /** Set once the file is open and marked in use, so that only such a file is marked clean on close. */
     private boolean opened;
     private Retention retention;
@@ -148,6 +153,11 @@ public final class SqliteMessageStore implements MessageStore {
             }
             migrate();
             prepare();
+            SQLiteConfig readOnly = new SQLiteConfig();
+            readOnly.setReadOnly(true);
+            readDb = DriverManager.getConnection("jdbc:sqlite:" + absolute, readOnly.toProperties());
+            selectRoomMessages = readDb.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
+                    + " WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?");
             String epoch = takeEpoch();
             StoreState state = loadState();
             return new StoreState(state.roomSeqs(), state.conversationSeqs(), state.lastPrivateId(),
@@ -208,8 +218,6 @@ public final class SqliteMessageStore implements MessageStore {
                 + " ts = max(ts, excluded.ts)");
         insertClientId = db.prepareStatement("INSERT OR REPLACE INTO client_ids (user, client_id, ts, seq, stored,"
                 + " digest) VALUES (?, ?, ?, ?, ?, ?)");
-        selectRoomMessages = db.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
-                + " WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?");
         selectUndelivered = db.prepareStatement("SELECT id, sender, seq, ts, content FROM private_messages"
                 + " WHERE recipient = ? ORDER BY id LIMIT ?");
     }
@@ -486,6 +494,14 @@ public final class SqliteMessageStore implements MessageStore {
             } catch (SQLException e) {
                 // The next start takes a new epoch: clients resume with recovered:false, nothing is lost.
             }
+        }
+        if (readDb != null) {
+            try {
+                readDb.close();
+            } catch (SQLException e) {
+                // A read-only connection has nothing to save.
+            }
+            readDb = null;
         }
         if (db != null) {
             try {

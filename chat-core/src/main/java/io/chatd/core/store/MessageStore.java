@@ -5,9 +5,11 @@ import java.util.Map;
 
 /**
  * Where chat-core keeps room history, offline private messages and recent client ids. chat-core calls a store
- * from one thread of its own, never from an event loop, so implementations need no locking and may block
- * (disk I/O): {@link #open} on the thread that creates the {@code Chat}, everything else on the store thread,
- * one call at a time. A store may keep less than it is given (see {@link Retention}); chat-core tells clients
+ * from two threads of its own, never from an event loop, so implementations may block (disk I/O): {@link #open}
+ * on the thread that creates the {@code Chat}, {@link #roomMessages} on a reader thread, everything else on the
+ * store thread, one call at a time. {@link #roomMessages} may therefore run while a {@link #write} or
+ * {@link #prune} runs: it must see every batch whose {@code write} returned before it was called, and must not
+ * delay writes for long (SQLite: a second connection; WAL lets it read beside the writer). A store may keep less than it is given (see {@link Retention}); chat-core tells clients
  * when history no longer reaches back far enough.
  *
  * <p>Implementations: {@link MemoryMessageStore} in chat-core, {@code SqliteMessageStore} in chat-server.
