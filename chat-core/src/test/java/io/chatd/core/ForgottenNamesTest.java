@@ -25,16 +25,7 @@ class ForgottenNamesTest {
              TestClient mallory = TestClient.connect(server.port(), "mallory")) {
             mallory.expect("welcome");
             int names = 100_000;
-            for (int i = 0; i < names; i++) {
-                mallory.queue("{\"type\":\"join\",\"room\":\"junk" + i + "\"}");
-                mallory.queue("{\"type\":\"msg\",\"room\":\"junk" + i + "\",\"content\":\"x\"}");
-                mallory.queue("{\"type\":\"leave\",\"room\":\"junk" + i + "\"}");
-                mallory.queue("{\"type\":\"private\",\"to\":\"nobody" + i + "\",\"content\":\"x\"}");
-                if (i % 500 == 499) {
-                    mallory.flushAndAwaitPong("step" + i); // keeps the server's answers flowing, and our writes bounded
-                }
-            }
-            mallory.flushAndAwaitPong("step" + names);
+            MadeUpNames.create(mallory, names);
             Chat chat = server.chat();
             assertTrue(chat.privates().waitingCount() <= chat.config().offlineMaxPerSender(),
                     "a sender stores at most its cap: " + chat.privates().waitingCount());

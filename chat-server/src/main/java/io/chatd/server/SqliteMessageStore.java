@@ -184,20 +184,35 @@ public final class SqliteMessageStore implements MessageStore {
                     + ", newer than this server's " + MIGRATIONS.size());
         }
         for (int v = version; v < MIGRATIONS.size(); v++) {
-            db.setAutoCommit(false);
-            try (Statement s = db.createStatement()) {
-                for (String sql : MIGRATIONS.get(v)) {
-                    s.execute(sql);
+            int from = v;
+            inTransaction(() -> {
+                try (Statement s = db.createStatement()) {
+                    for (String sql : MIGRATIONS.get(from)) {
+                        s.execute(sql);
+                    }
+                    s.execute("DELETE FROM schema_version");
+                    s.execute("INSERT INTO schema_version (version) VALUES (" + (from + 1) + ")");
                 }
-                s.execute("DELETE FROM schema_version");
-                s.execute("INSERT INTO schema_version (version) VALUES (" + (v + 1) + ")");
-                db.commit();
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
+            });
+        }
+    }
+
+    /** Work against {@link #db} that throws what JDBC throws. */
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} as one transaction: committed when it returns, rolled back when it throws. */
+    private void inTransaction(SqlWork work) throws SQLException {
+        db.setAutoCommit(false);
+        try {
+            work.run();
+            db.commit();
+        } catch (SQLException | RuntimeException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            db.setAutoCommit(true);
         }
     }
 
@@ -268,8 +283,7 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public void write(WriteBatch batch) {
         try {
-            db.setAutoCommit(false);
-            try {
+            inTransaction(() -> {
                 writeRooms(batch);
                 writePrivates(batch);
                 long now = System.currentTimeMillis();
@@ -290,13 +304,7 @@ public final class SqliteMessageStore implements MessageStore {
                     insertClientId.addBatch();
                 }
                 insertClientId.executeBatch();
-                db.commit();
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("store " + path + ": write failed: " + describe(e), e);
         }
@@ -404,8 +412,7 @@ public final class SqliteMessageStore implements MessageStore {
         try (PreparedStatement rooms = db.prepareStatement("DELETE FROM room_messages WHERE ts < ?");
              PreparedStatement inboxes = db.prepareStatement("DELETE FROM private_messages WHERE ts < ?");
              PreparedStatement ids = db.prepareStatement("DELETE FROM client_ids WHERE ts < ?")) {
-            db.setAutoCommit(false);
-            try {
+            inTransaction(() -> {
                 rooms.setLong(1, historyCutoff);
                 rooms.executeUpdate();
                 inboxes.setLong(1, offlineCutoff);
@@ -416,13 +423,7 @@ public final class SqliteMessageStore implements MessageStore {
                 // TTL none stored: forget their numbering, above the floor a returning name continues from.
                 forgetSilent("rooms", ROOM_FLOOR, historyCutoff);
                 forgetSilent("conversations", CONVERSATION_FLOOR, offlineCutoff);
-                db.commit();
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("store " + path + ": prune failed: " + describe(e), e);
         }

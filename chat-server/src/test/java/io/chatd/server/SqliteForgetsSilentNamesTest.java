@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import io.chatd.core.MadeUpNames;
 import io.chatd.core.TestClient;
 import io.chatd.core.TestServer;
 import java.nio.file.Path;
@@ -37,16 +38,7 @@ class SqliteForgetsSilentNamesTest {
                 .pruneInterval(Duration.ofMillis(200)));
              TestClient mallory = TestClient.connect(server.port(), "mallory")) {
             mallory.expect("welcome");
-            for (int i = 0; i < names; i++) {
-                mallory.queue("{\"type\":\"join\",\"room\":\"junk" + i + "\"}");
-                mallory.queue("{\"type\":\"msg\",\"room\":\"junk" + i + "\",\"content\":\"x\"}");
-                mallory.queue("{\"type\":\"leave\",\"room\":\"junk" + i + "\"}");
-                mallory.queue("{\"type\":\"private\",\"to\":\"nobody" + i + "\",\"content\":\"x\"}");
-                if (i % 500 == 499) {
-                    mallory.flushAndAwaitPong("step" + i);
-                }
-            }
-            mallory.flushAndAwaitPong("step" + names);
+            MadeUpNames.create(mallory, names);
             assertTrue(count(file, "private_messages") <= perSenderCap, "one sender stores at most its cap");
 
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
