@@ -25,6 +25,7 @@
   const STABLE_MS = 10000;
   /** Who requests after other people's join/leave are coalesced: a burst of notices costs one request. */
   const WHO_DEBOUNCE_MS = 300;
+  const WHO_PAGE = 200;
   /** Log entries kept per room, so a busy room cannot grow the page without bound. */
   const MAX_ENTRIES = 500;
   /** Pixels from the bottom within which the log still counts as "following" new messages. */
@@ -469,7 +470,8 @@
       state.whoTimers.delete(name);
       const room = state.rooms.get(name);
       // `who` on a room we are not in only earns a not_in_room error.
-      if (room && room.joined) send({ type: "who", room: name });
+      // The first page is enough for the panel; a big room says how many more there are.
+      if (room && room.joined) send({ type: "who", room: name, limit: WHO_PAGE });
     }, delay));
   }
 
