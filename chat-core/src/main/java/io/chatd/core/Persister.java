@@ -4,10 +4,12 @@ import io.chatd.core.store.MessageStore;
 import io.chatd.core.store.Retention;
 import io.chatd.core.store.StoreState;
 import io.chatd.core.store.WriteBatch;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
@@ -16,18 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The threads that talk to the {@link MessageStore}, so that no event loop ever waits for a disk. Writes queue
- * up on the store thread and are committed in batches (group commit): whatever arrived while the previous
- * commit ran goes into the next transaction, so a busier server makes fewer, larger commits.
+ * The one thread that talks to the {@link MessageStore}, so that no event loop ever waits for a disk. Writes
+ * queue up and are committed in batches (group commit): whatever arrived while the previous commit ran goes
+ * into the next transaction, so a busier server makes fewer, larger commits. Reads run in queue order after
+ * the writes queued before them are committed, which is what makes a resume see every message numbered
+ * before it was asked for.
  *
- * <p>Room reads ({@link #readAside}: history and resume replays) run on a second thread, the reader, so that a
- * client looping over history never holds up a commit, and with it every sender's ack. A read there still
- * waits until every write queued before it is committed (it does not force a commit, it waits for the next
- * one), which is what makes a resume see every message numbered before it was asked for and a history
- * request see every message its client was acked. {@link #read} runs on the store thread itself, in order
- * with the commits, for a read whose result must be ordered against their callbacks (a connection's inbox).
- *
- * <p>Callbacks run on these threads; they must be short and only hand work to event loops.
+ * <p>Callbacks run on this thread after the commit; they must be short and only hand work to event loops.
  */
 final class Persister implements AutoCloseable {
 
@@ -37,7 +34,6 @@ final class Persister implements AutoCloseable {
     static final int MAX_QUEUED = 100_000;
     /** Most operations taken into one turn (one commit, unless reads split it). */
     private static final int MAX_BATCH = 4096;
-    private static final long PRUNE_EVERY_MILLIS = 60_000;
     /**
      * How long the store thread waits after the first operation of a batch for others to join it. On a busy
      * server with few cores, each wake-up and commit of the store thread takes the CPU from an event loop: with
@@ -46,7 +42,7 @@ final class Persister implements AutoCloseable {
      */
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
-    /** A read against the store, run on the store thread or the reader thread. */
+    /** A read against the store, run on the store thread. */
     interface Read<T> {
         T run(MessageStore store);
     }
@@ -55,107 +51,32 @@ final class Persister implements AutoCloseable {
         final Consumer<WriteBatch> fill;
         final Runnable committed;
         final Consumer<Throwable> failed;
-        final Runnable read;
-        /** For an operation on the store queue, its place in it; for a read aside, the last write it must see. */
-        long ticket;
+        final PendingRead<?> read;
+        /** For a read: whether it runs on the store thread itself, ordered with the writes queued after it. */
+        final boolean betweenWrites;
 
-        Op(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed, Runnable read) {
+        Op(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed, PendingRead<?> read,
+           boolean betweenWrites) {
             this.fill = fill;
             this.committed = committed;
             this.failed = failed;
             this.read = read;
+            this.betweenWrites = betweenWrites;
         }
     }
 
-    private static final Op STOP = new Op(null, null, null, null);
+    /** A read and whom to tell its outcome. */
+    private final class PendingRead<T> implements Runnable {
+        final Read<T> read;
+        final BiConsumer<T, Throwable> done;
 
-    private final MessageStore store;
-    private final BlockingQueue<Op> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
-    private final BlockingQueue<Op> asideQueue = new ArrayBlockingQueue<>(MAX_QUEUED);
-    /**
-     * Guards {@link #lastTicket} together with the offer to {@link #queue}, so that tickets rise in queue order
-     * and a read aside taken after a write's offer returned has a ticket at least that write's.
-     */
-    private final Object enqueueLock = new Object();
-    private long lastTicket;
-    /** The ticket of the last store-queue operation that is done (committed, failed or read); rises only. */
-    private long doneTicket;
-    /** Guards {@link #doneTicket}; the reader waits on it for the commit its read must see. */
-    private final Object doneLock = new Object();
-    private final WriteBatch batch = new WriteBatch();
-    private final List<Op> batchOps = new ArrayList<>();
-    private final Thread thread;
-    private final Thread reader;
-    private final StoreState initialState;
-    private long nextPrune;
-    /** Set by {@link #close}: an operation offered after it would never run, so it is refused. */
-    private volatile boolean stopped;
-
-    /** Opens the store on the calling thread, then starts the store and reader threads. */
-    Persister(MessageStore store, Retention retention, String name) {
-        this.store = store;
-        this.initialState = store.open(retention);
-        this.reader = new Thread(this::runReader, name + "-reader");
-        reader.setDaemon(true);
-        this.thread = new Thread(this::run, name);
-        thread.setDaemon(true);
-        reader.start();
-        thread.start();
-    }
-
-    StoreState initialState() {
-        return initialState;
-    }
-
-    /**
-     * Queues a write: {@code fill} adds to the batch (on the store thread), {@code committed} runs once it is
-     * durable, {@code failed} if the commit failed. Returns false, running nothing, when the queue is full.
-     */
-    boolean write(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed) {
-        return enqueue(new Op(fill, committed, failed, null));
-    }
-
-    /**
-     * Runs {@code read} on the store thread after every write queued before it is committed, before any queued
-     * after it; {@code done} gets its result or error there. Every such read delays the commits behind it: use
-     * it only when the result must be ordered against commit callbacks, else {@link #readAside}.
-     */
-    <T> boolean read(Read<T> read, BiConsumer<T, Throwable> done) {
-        return enqueue(new Op(null, null, null, reading(read, done)));
-    }
-
-    /**
-     * Runs {@code read} on the reader thread once every write queued before it is committed, without holding up
-     * later commits; {@code done} gets its result or error there. The store must allow {@code read}'s calls
-     * concurrently with the store thread's (see {@link MessageStore}).
-     */
-    <T> boolean readAside(Read<T> read, BiConsumer<T, Throwable> done) {
-        if (stopped) {
-            return false;
+        PendingRead(Read<T> read, BiConsumer<T, Throwable> done) {
+            this.read = read;
+            this.done = done;
         }
-        Op op = new Op(null, null, null, reading(read, done));
-        synchronized (enqueueLock) {
-            op.ticket = lastTicket;
-        }
-        return asideQueue.offer(op);
-    }
 
-    private boolean enqueue(Op op) {
-        if (stopped) {
-            return false;
-        }
-        synchronized (enqueueLock) {
-            op.ticket = lastTicket + 1;
-            if (!queue.offer(op)) {
-                return false;
-            }
-            lastTicket = op.ticket;
-            return true;
-        }
-    }
-
-    private <T> Runnable reading(Read<T> read, BiConsumer<T, Throwable> done) {
-        return () -> {
+        @Override
+        public void run() {
             T result;
             try {
                 result = read.run(store);
@@ -165,58 +86,90 @@ final class Persister implements AutoCloseable {
                 return;
             }
             done.accept(result, null);
-        };
-    }
+        }
 
-    /** On the store thread: everything up to {@code ticket} is done; wakes a read waiting for it. */
-    private void done(long ticket) {
-        synchronized (doneLock) {
-            if (ticket > doneTicket) {
-                doneTicket = ticket;
-                doneLock.notifyAll();
-            }
+        void refuse() {
+            done.accept(null, new RejectedExecutionException("too many store reads waiting"));
         }
     }
 
-    private void runReader() {
-        boolean stopping = false;
-        while (!stopping || !asideQueue.isEmpty()) {
-            Op op;
-            try {
-                op = asideQueue.poll(1, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                stopping = true;
-                continue;
-            }
-            if (op == STOP) {
-                stopping = true;
-            } else if (op != null) {
-                awaitDone(op.ticket);
-                safely(op.read);
-            }
-        }
+    private static final Op STOP = new Op(null, null, null, null, false);
+
+    private final MessageStore store;
+    private final BlockingQueue<Op> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
+    private final WriteBatch batch = new WriteBatch();
+    private final List<Op> batchOps = new ArrayList<>();
+    private final Thread thread;
+    /**
+     * Runs reads that need not be ordered with later writes (history, resume replays), so that a client that
+     * keeps reading costs the writer nothing: the store thread is every sender's ack path. Each read is handed
+     * over once the writes queued before it are committed.
+     */
+    private final Thread reader;
+    private final BlockingQueue<PendingRead<?>> reads = new ArrayBlockingQueue<>(MAX_QUEUED);
+    /** Reads whose writes are in the current batch: handed to the reader after its commit. */
+    private final List<PendingRead<?>> readsAfterCommit = new ArrayList<>();
+    /** Tells the reader to stop; never run. */
+    private final PendingRead<Void> stopReader = new PendingRead<>(store -> null, (v, e) -> { });
+    private final StoreState initialState;
+    private final long pruneEveryMillis;
+    /** Runs on the store thread after each prune, to forget in memory what the store forgot. */
+    private volatile Consumer<MessageStore> afterPrune = store -> { };
+    private long nextPrune;
+    /** Set by {@link #close}: an operation offered after it would never run, so it is refused. */
+    private volatile boolean stopped;
+
+    /** Opens the store on the calling thread, then starts the store thread; prunes every {@code pruneEvery}. */
+    Persister(MessageStore store, Retention retention, Duration pruneEvery, String name) {
+        this.store = store;
+        this.pruneEveryMillis = pruneEvery.toMillis();
+        this.initialState = store.open(retention);
+        this.thread = new Thread(this::run, name);
+        thread.setDaemon(true);
+        this.reader = new Thread(this::runReads, name + "-reader");
+        reader.setDaemon(true);
+        reader.start();
+        thread.start();
     }
 
-    /** Waits until every store-queue operation up to {@code ticket} is done (or the store thread ended). */
-    private void awaitDone(long ticket) {
-        synchronized (doneLock) {
-            boolean interrupted = false;
-            while (doneTicket < ticket) {
-                try {
-                    doneLock.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true; // closing: the store thread still finishes its queue and wakes us
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    StoreState initialState() {
+        return initialState;
+    }
+
+    /** Sets what runs on the store thread after each prune, with the store (which it may read). */
+    void afterPrune(Consumer<MessageStore> task) {
+        this.afterPrune = task;
+    }
+
+    /**
+     * Queues a write: {@code fill} adds to the batch (on the store thread), {@code committed} runs once it is
+     * durable, {@code failed} if the commit failed. Returns false, running nothing, when the queue is full.
+     */
+    boolean write(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed) {
+        return !stopped && queue.offer(new Op(fill, committed, failed, null, false));
+    }
+
+    /**
+     * Runs {@code read} on the reader thread, once every write queued before it is committed (or failed), so it
+     * sees them; writes queued after it may or may not be seen. {@code done} gets its result or error, on the
+     * reader thread. The read may only call {@link MessageStore#roomMessages}, the one method a store serves
+     * beside its writes.
+     */
+    <T> boolean read(Read<T> read, BiConsumer<T, Throwable> done) {
+        return !stopped && queue.offer(new Op(null, null, null, new PendingRead<>(read, done), false));
+    }
+
+    /**
+     * Runs {@code read} on the store thread itself, after every write queued before it is committed and before
+     * any write queued after it: for a read that must not miss or double a write racing it (see {@link Privates}).
+     */
+    <T> boolean readBetweenWrites(Read<T> read, BiConsumer<T, Throwable> done) {
+        return !stopped && queue.offer(new Op(null, null, null, new PendingRead<>(read, done), true));
     }
 
     private void run() {
         List<Op> ops = new ArrayList<>();
-        nextPrune = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;
+        nextPrune = System.currentTimeMillis() + pruneEveryMillis;
         boolean stopping = false;
         while (!stopping || !queue.isEmpty()) {
             try {
@@ -231,44 +184,73 @@ final class Persister implements AutoCloseable {
             } catch (InterruptedException e) {
                 stopping = true;
             }
-            long last = 0;
             for (Op op : ops) {
                 if (op == STOP) {
                     stopping = true;
-                    continue;
-                }
-                if (op.read != null) {
+                } else if (op.read != null && op.betweenWrites) {
                     commit(); // the read must see every write queued before it
-                    done(last);
                     safely(op.read);
+                } else if (op.read != null) {
+                    readsAfterCommit.add(op.read);
                 } else {
                     fill(op);
                 }
-                last = op.ticket;
             }
             ops.clear();
             commit();
-            done(last);
+            handOverReads();
             long now = System.currentTimeMillis();
             if (now >= nextPrune) {
-                nextPrune = now + PRUNE_EVERY_MILLIS;
+                nextPrune = now + pruneEveryMillis;
                 try {
                     store.prune(now);
+                    afterPrune.accept(store);
                 } catch (RuntimeException e) {
                     log.warn("store prune failed: {}", e.toString());
                 }
             }
         }
-        done(Long.MAX_VALUE); // nothing more will be committed: reads still waiting run against what was
-        try {
-            reader.join(); // the reader has its STOP too: reads queued before close run before the store closes
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stopReader();
         try {
             store.close();
         } catch (RuntimeException e) {
             log.warn("store close failed: {}", e.toString());
+        }
+    }
+
+    /** Gives the reader the reads whose writes were just committed; one it cannot take fails as overloaded. */
+    private void handOverReads() {
+        for (PendingRead<?> read : readsAfterCommit) {
+            if (!reads.offer(read)) {
+                safely(read::refuse);
+            }
+        }
+        readsAfterCommit.clear();
+    }
+
+    private void runReads() {
+        while (true) {
+            PendingRead<?> read;
+            try {
+                read = reads.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (read == stopReader) {
+                return;
+            }
+            safely(read);
+        }
+    }
+
+    /** Lets the reader finish the reads handed to it, so none runs on a closed store. */
+    private void stopReader() {
+        try {
+            reads.put(stopReader);
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            reader.interrupt();
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -333,16 +315,10 @@ final class Persister implements AutoCloseable {
         }
     }
 
-    /**
-     * Commits everything queued, runs the reads queued, closes the store and stops the threads; waits up to
-     * {@code millis}.
-     */
+    /** Commits everything queued, closes the store and stops the thread; waits up to {@code millis}. */
     void close(long millis) {
-        stopped = true; // from now on writes and reads are refused: the threads would never run them
+        stopped = true; // from now on writes and reads are refused: the thread would never run them
         try {
-            if (!asideQueue.offer(STOP, millis, TimeUnit.MILLISECONDS)) {
-                reader.interrupt();
-            }
             if (!queue.offer(STOP, millis, TimeUnit.MILLISECONDS)) {
                 thread.interrupt();
             }

@@ -13,6 +13,7 @@ import io.chatd.core.store.StoreState;
 import io.chatd.core.store.WriteBatch;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,7 @@ class PersisterTest {
     @Test
     void aWriteWhoseFillThrowsFailsAndLeavesNothingOfItInTheBatch() throws Exception {
         MemoryMessageStore store = new MemoryMessageStore();
-        Persister persister = new Persister(store, RETENTION, "test-store");
+        Persister persister = new Persister(store, RETENTION, Duration.ofMinutes(1), "test-store");
         try {
             CompletableFuture<Throwable> failed = new CompletableFuture<>();
             CompletableFuture<Void> committed = new CompletableFuture<>();
@@ -54,15 +55,15 @@ class PersisterTest {
     }
 
     @Test
-    void aReadAsideWaitsForTheCommitOfEveryWriteQueuedBeforeIt() throws Exception {
+    void aReadWaitsForTheCommitOfEveryWriteQueuedBeforeIt() throws Exception {
         GatedStore store = new GatedStore();
         store.readsOpen.countDown();
-        Persister persister = new Persister(store, RETENTION, "test-store");
+        Persister persister = new Persister(store, RETENTION, Duration.ofMinutes(1), "test-store");
         try {
             persister.write(batch -> batch.roomMessages.add(new RoomMessage("r", 1, 1, "alice", "slow commit")),
                     null, null);
             CompletableFuture<List<RoomMessage>> read = new CompletableFuture<>();
-            assertTrue(persister.readAside(s -> s.roomMessages("r", 0, Long.MAX_VALUE, 10),
+            assertTrue(persister.read(s -> s.roomMessages("r", 0, Long.MAX_VALUE, 10),
                     (messages, error) -> read.complete(messages)));
             assertTrue(store.writing.await(5, TimeUnit.SECONDS));
             Thread.sleep(200);
@@ -77,13 +78,13 @@ class PersisterTest {
     }
 
     @Test
-    void aSlowReadAsideDoesNotHoldUpLaterCommits() throws Exception {
+    void aSlowReadDoesNotHoldUpLaterCommits() throws Exception {
         GatedStore store = new GatedStore();
         store.commitsOpen.countDown();
-        Persister persister = new Persister(store, RETENTION, "test-store");
+        Persister persister = new Persister(store, RETENTION, Duration.ofMinutes(1), "test-store");
         try {
             CompletableFuture<List<RoomMessage>> read = new CompletableFuture<>();
-            persister.readAside(s -> s.roomMessages("r", 0, Long.MAX_VALUE, 10),
+            persister.read(s -> s.roomMessages("r", 0, Long.MAX_VALUE, 10),
                     (messages, error) -> read.complete(messages));
             assertTrue(store.reading.await(5, TimeUnit.SECONDS));
             CompletableFuture<Void> committed = new CompletableFuture<>();
@@ -100,18 +101,18 @@ class PersisterTest {
     }
 
     @Test
-    void closeRunsTheReadsAsideAlreadyQueuedBeforeClosingTheStore() throws Exception {
+    void closeRunsTheReadsAlreadyQueuedBeforeClosingTheStore() throws Exception {
         GatedStore store = new GatedStore();
         store.commitsOpen.countDown();
         store.readsOpen.countDown();
-        Persister persister = new Persister(store, RETENTION, "test-store");
+        Persister persister = new Persister(store, RETENTION, Duration.ofMinutes(1), "test-store");
         persister.write(batch -> batch.roomMessages.add(new RoomMessage("r", 1, 1, "alice", "kept")), null, null);
         CompletableFuture<List<RoomMessage>> read = new CompletableFuture<>();
-        persister.readAside(s -> s.roomMessages("r", 0, Long.MAX_VALUE, 10), (messages, error) -> read.complete(
+        persister.read(s -> s.roomMessages("r", 0, Long.MAX_VALUE, 10), (messages, error) -> read.complete(
                 messages));
         persister.close();
         assertEquals(1, read.get(5, TimeUnit.SECONDS).size());
-        assertFalse(persister.readAside(s -> null, (r, e) -> { }));
+        assertFalse(persister.read(s -> null, (r, e) -> { }));
     }
 
     /** A memory store whose commits and room reads each wait for a latch. */
@@ -152,6 +153,11 @@ class PersisterTest {
         }
 
         @Override
+        public Map<String, Integer> undeliveredBySender() {
+            return memory.undeliveredBySender();
+        }
+
+        @Override
         public void close() {
             memory.close();
         }
@@ -167,7 +173,7 @@ class PersisterTest {
 
     @Test
     void afterCloseWritesAndReadsAreRefusedNotSilentlyDropped() {
-        Persister persister = new Persister(new MemoryMessageStore(), RETENTION, "test-store");
+        Persister persister = new Persister(new MemoryMessageStore(), RETENTION, Duration.ofMinutes(1), "test-store");
         persister.close();
         assertFalse(persister.write(batch -> { }, () -> { }, e -> { }));
         assertFalse(persister.read(s -> null, (r, e) -> { }));

@@ -12,8 +12,7 @@ import java.util.Map;
  * A store in the heap: fast, and empty again after a restart. Keeps each room's newest
  * {@link Retention#historySize()} messages and each user's newest {@link Retention#offlineMaxPerUser()}
  * undelivered private messages; {@link #prune} drops what outlived the TTLs. Every method holds the store's
- * lock: chat-core reads history on its reader thread while the store thread writes (see {@link MessageStore}),
- * and each call is short, so one lock costs less than concurrent structures would.
+ * lock: history reads come from chat-core's reader thread, beside the writes.
  */
 public final class MemoryMessageStore implements MessageStore {
 
@@ -102,6 +101,17 @@ public final class MemoryMessageStore implements MessageStore {
             }
             return inbox.isEmpty();
         });
+    }
+
+    @Override
+    public synchronized Map<String, Integer> undeliveredBySender() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (ArrayDeque<PrivateMessage> inbox : inboxes.values()) {
+            for (PrivateMessage m : inbox) {
+                counts.merge(m.from(), 1, Integer::sum);
+            }
+        }
+        return counts;
     }
 
     @Override
