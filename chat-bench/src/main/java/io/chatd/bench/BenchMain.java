@@ -119,8 +119,12 @@ public final class BenchMain implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             BenchRun run = prepare(spec, options, scenario);
-            Watchdog.start(BenchRun.budget(options, scenario));
-            return run.run(List.of(options.rate), null, System.out);
+            Thread watchdog = Watchdog.start(BenchRun.budget(options, scenario));
+            try {
+                return run.run(List.of(options.rate), null, spec.commandLine().getOut());
+            } finally {
+                watchdog.interrupt();
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import io.chatd.core.Transports;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -83,7 +84,7 @@ final class BenchRun {
      * Runs the scenario once per rate (one rate: a plain run; several: a sweep judged by {@code criteria}),
      * prints the report to {@code out} and returns the exit status.
      */
-    int run(List<Double> rates, Criteria criteria, PrintStream out) throws Exception {
+    int run(List<Double> rates, Criteria criteria, PrintWriter out) throws Exception {
         Report report = new Report();
         describe(report, criteria != null);
         int status;
