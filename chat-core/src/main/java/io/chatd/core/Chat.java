@@ -118,6 +118,11 @@ public final class Chat implements AutoCloseable {
         return stats;
     }
 
+    /** The open WebSocket channels; for tests that look at a connection's server side. */
+    ChannelGroup channels() {
+        return connections;
+    }
+
     /** Open WebSocket connections. */
     public int connectionCount() {
         return connections.size();
