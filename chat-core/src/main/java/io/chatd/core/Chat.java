@@ -76,15 +76,23 @@ public final class Chat implements AutoCloseable {
         this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp());
         this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
         this.persister = new Persister(Objects.requireNonNull(config.store().get(), "store"), config.retention(),
-                "chat-store");
+                config.pruneInterval(), "chat-store");
         String stored = persister.initialState().epoch();
         // A store that cannot vouch for its numbering across restarts (memory) gets a new epoch every start.
         this.epoch = stored != null ? stored : StoreState.newEpoch();
         // What one answer (a history page, a replay, a page of stored messages) may queue on a connection at once:
         // a quarter of the outbound cap, so that the server's own backlog never trips the slow-consumer close.
         int answerBytes = Math.max(1, config.maxOutboundBytes() / 4);
-        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), answerBytes, epoch);
-        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser(), answerBytes);
+        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), answerBytes, epoch,
+                new Presence(config.presenceNoticesMax(), config.presenceNamesMax(),
+                        config.presenceInterval().toNanos(), stats));
+        this.privates = new Privates(users, persister, stats, config, answerBytes);
+        // What the store forgot at a prune, chat-core forgets too: names nobody uses any more cost nothing.
+        persister.afterPrune(store -> {
+            long now = System.currentTimeMillis();
+            rooms.forgetSilent(now - config.historyTtl().toMillis());
+            privates.pruned(now - config.offlineTtl().toMillis(), store.undeliveredBySender());
+        });
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
@@ -222,7 +230,8 @@ public final class Chat implements AutoCloseable {
      * Sends a private message from application code to every connection of {@code to}. When {@code to} has no
      * connection the message is stored and delivered on its next connect. Completes once the message (or, when
      * delivered live, its conversation seq) is stored; fails with {@link java.util.concurrent.RejectedExecutionException}
-     * when {@code to} is offline and offline storage is off ({@link ChatConfig#offlineMaxPerUser()} 0) or the store
+     * when {@code to} is offline and offline storage is off ({@link ChatConfig#offlineMaxPerUser()} 0) or full
+     * ({@link ChatConfig#offlineMaxPerSender()} for {@code from}, {@link ChatConfig#offlineMaxTotal()}), or the store
      * is overloaded, and with the store's exception when the commit failed.
      *
      * @param from the sender shown to the recipient; any string, need not be a connected user
@@ -237,6 +246,9 @@ public final class Chat implements AutoCloseable {
                 receipt::completeExceptionally);
         if (outcome == Privates.Outcome.OFFLINE) {
             receipt.completeExceptionally(new RejectedExecutionException(to + " is not connected"));
+        } else if (outcome == Privates.Outcome.OFFLINE_FULL) {
+            receipt.completeExceptionally(new RejectedExecutionException(
+                    "too many private messages are waiting for offline users"));
         } else if (outcome == Privates.Outcome.OVERLOADED) {
             receipt.completeExceptionally(new RejectedExecutionException("the store is overloaded"));
         }

@@ -4,6 +4,7 @@ import io.chatd.core.store.MessageStore;
 import io.chatd.core.store.Retention;
 import io.chatd.core.store.StoreState;
 import io.chatd.core.store.WriteBatch;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,7 +33,6 @@ final class Persister implements AutoCloseable {
     static final int MAX_QUEUED = 100_000;
     /** Most operations taken into one turn (one commit, unless reads split it). */
     private static final int MAX_BATCH = 4096;
-    private static final long PRUNE_EVERY_MILLIS = 60_000;
     /**
      * How long the store thread waits after the first operation of a batch for others to join it. On a busy
      * server with few cores, each wake-up and commit of the store thread takes the CPU from an event loop: with
@@ -68,13 +68,17 @@ final class Persister implements AutoCloseable {
     private final List<Op> batchOps = new ArrayList<>();
     private final Thread thread;
     private final StoreState initialState;
+    private final long pruneEveryMillis;
+    /** Runs on the store thread after each prune, to forget in memory what the store forgot. */
+    private volatile Consumer<MessageStore> afterPrune = store -> { };
     private long nextPrune;
     /** Set by {@link #close}: an operation offered after it would never run, so it is refused. */
     private volatile boolean stopped;
 
-    /** Opens the store on the calling thread, then starts the store thread. */
-    Persister(MessageStore store, Retention retention, String name) {
+    /** Opens the store on the calling thread, then starts the store thread; prunes every {@code pruneEvery}. */
+    Persister(MessageStore store, Retention retention, Duration pruneEvery, String name) {
         this.store = store;
+        this.pruneEveryMillis = pruneEvery.toMillis();
         this.initialState = store.open(retention);
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
@@ -83,6 +87,11 @@ final class Persister implements AutoCloseable {
 
     StoreState initialState() {
         return initialState;
+    }
+
+    /** Sets what runs on the store thread after each prune, with the store (which it may read). */
+    void afterPrune(Consumer<MessageStore> task) {
+        this.afterPrune = task;
     }
 
     /**
@@ -110,7 +119,7 @@ final class Persister implements AutoCloseable {
 
     private void run() {
         List<Op> ops = new ArrayList<>();
-        nextPrune = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;
+        nextPrune = System.currentTimeMillis() + pruneEveryMillis;
         boolean stopping = false;
         while (!stopping || !queue.isEmpty()) {
             try {
@@ -139,9 +148,10 @@ final class Persister implements AutoCloseable {
             commit();
             long now = System.currentTimeMillis();
             if (now >= nextPrune) {
-                nextPrune = now + PRUNE_EVERY_MILLIS;
+                nextPrune = now + pruneEveryMillis;
                 try {
                     store.prune(now);
+                    afterPrune.accept(store);
                 } catch (RuntimeException e) {
                     log.warn("store prune failed: {}", e.toString());
                 }

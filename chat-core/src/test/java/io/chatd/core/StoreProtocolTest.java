@@ -19,6 +19,7 @@ import io.chatd.core.store.WriteBatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -790,6 +791,11 @@ class StoreProtocolTest {
         @Override
         public void prune(long nowMillis) {
             memory.prune(nowMillis);
+        }
+
+        @Override
+        public Map<String, Integer> undeliveredBySender() {
+            return memory.undeliveredBySender();
         }
 
         @Override

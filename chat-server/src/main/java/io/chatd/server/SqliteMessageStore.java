@@ -66,7 +66,23 @@ public final class SqliteMessageStore implements MessageStore {
                 "CREATE INDEX room_messages_by_ts ON room_messages (ts)",
                 "CREATE INDEX private_messages_by_ts ON private_messages (ts)",
                 "CREATE INDEX client_ids_by_ts ON client_ids (ts)",
+            },
+            new String[] {
+                // When each room and conversation last had a message, so that prune can forget those that fell
+                // silent (see MessageStore.prune); made-up names would otherwise stay, and load, forever.
+                "ALTER TABLE rooms ADD COLUMN ts INTEGER NOT NULL DEFAULT 0",
+                "UPDATE rooms SET ts = coalesce((SELECT max(ts) FROM room_messages WHERE room = rooms.name), 0)",
+                "CREATE INDEX rooms_by_ts ON rooms (ts)",
+                // Conversations kept no time: they count as active from the upgrade on.
+                "ALTER TABLE conversations ADD COLUMN ts INTEGER NOT NULL DEFAULT 0",
+                "UPDATE conversations SET ts = CAST(unixepoch('subsec') * 1000 AS INTEGER)",
+                "CREATE INDEX conversations_by_ts ON conversations (ts)",
+                // The per-sender counts of waiting messages, read after every prune.
+                "CREATE INDEX private_messages_by_sender ON private_messages (sender)",
             });
+
+    private static final String ROOM_FLOOR = "room_seq_floor";
+    private static final String CONVERSATION_FLOOR = "conversation_seq_floor";
 
     private final Path path;
     private Connection db;
@@ -135,7 +151,7 @@ public final class SqliteMessageStore implements MessageStore {
             String epoch = takeEpoch();
             StoreState state = loadState();
             return new StoreState(state.roomSeqs(), state.conversationSeqs(), state.lastPrivateId(),
-                    state.recentIds(), epoch);
+                    state.recentIds(), epoch, state.roomSeqFloor(), state.conversationSeqFloor());
         } catch (SQLException e) {
             close();
             throw new StoreException("cannot open store " + path + ": " + describe(e));
@@ -178,16 +194,18 @@ public final class SqliteMessageStore implements MessageStore {
     private void prepare() throws SQLException {
         insertRoomMessage = db.prepareStatement(
                 "INSERT OR REPLACE INTO room_messages (room, seq, ts, sender, content) VALUES (?, ?, ?, ?, ?)");
-        upsertRoom = db.prepareStatement("INSERT INTO rooms (name, last_seq) VALUES (?, ?)"
-                + " ON CONFLICT (name) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)");
+        upsertRoom = db.prepareStatement("INSERT INTO rooms (name, last_seq, ts) VALUES (?, ?, ?)"
+                + " ON CONFLICT (name) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),"
+                + " ts = max(ts, excluded.ts)");
         trimRoom = db.prepareStatement("DELETE FROM room_messages WHERE room = ? AND seq <= ?");
         insertPrivate = db.prepareStatement("INSERT OR REPLACE INTO private_messages"
                 + " (id, recipient, sender, seq, ts, content) VALUES (?, ?, ?, ?, ?, ?)");
         trimInbox = db.prepareStatement("DELETE FROM private_messages WHERE recipient = ? AND id <= (SELECT id FROM"
                 + " private_messages WHERE recipient = ? ORDER BY id DESC LIMIT 1 OFFSET ?)");
         deletePrivate = db.prepareStatement("DELETE FROM private_messages WHERE id = ?");
-        upsertConversation = db.prepareStatement("INSERT INTO conversations (conv, last_seq) VALUES (?, ?)"
-                + " ON CONFLICT (conv) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)");
+        upsertConversation = db.prepareStatement("INSERT INTO conversations (conv, last_seq, ts) VALUES (?, ?, ?)"
+                + " ON CONFLICT (conv) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),"
+                + " ts = max(ts, excluded.ts)");
         insertClientId = db.prepareStatement("INSERT OR REPLACE INTO client_ids (user, client_id, ts, seq, stored,"
                 + " digest) VALUES (?, ?, ?, ?, ?, ?)");
         selectRoomMessages = db.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
@@ -226,7 +244,17 @@ public final class SqliteMessageStore implements MessageStore {
                 }
             }
         }
-        return new StoreState(roomSeqs, conversationSeqs, lastPrivateId, recent);
+        return new StoreState(roomSeqs, conversationSeqs, lastPrivateId, recent, null, readFloor(ROOM_FLOOR),
+                readFloor(CONVERSATION_FLOOR));
+    }
+
+    private long readFloor(String key) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            p.setString(1, key);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? Long.parseLong(rs.getString(1)) : 0;
+            }
+        }
     }
 
     @Override
@@ -236,9 +264,11 @@ public final class SqliteMessageStore implements MessageStore {
             try {
                 writeRooms(batch);
                 writePrivates(batch);
+                long now = System.currentTimeMillis();
                 for (Map.Entry<String, Long> e : batch.conversationSeqs.entrySet()) {
                     upsertConversation.setString(1, e.getKey());
                     upsertConversation.setLong(2, e.getValue());
+                    upsertConversation.setLong(3, now);
                     upsertConversation.addBatch();
                 }
                 upsertConversation.executeBatch();
@@ -266,6 +296,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     private void writeRooms(WriteBatch batch) throws SQLException {
         Map<String, Long> lastSeqs = new HashMap<>();
+        Map<String, Long> lastTs = new HashMap<>();
         for (RoomMessage m : batch.roomMessages) {
             insertRoomMessage.setString(1, m.room());
             insertRoomMessage.setLong(2, m.seq());
@@ -274,11 +305,13 @@ public final class SqliteMessageStore implements MessageStore {
             insertRoomMessage.setString(5, m.content());
             insertRoomMessage.addBatch();
             lastSeqs.merge(m.room(), m.seq(), Math::max);
+            lastTs.merge(m.room(), m.ts(), Math::max);
         }
         insertRoomMessage.executeBatch();
         for (Map.Entry<String, Long> e : lastSeqs.entrySet()) {
             upsertRoom.setString(1, e.getKey());
             upsertRoom.setLong(2, e.getValue());
+            upsertRoom.setLong(3, lastTs.get(e.getKey()));
             upsertRoom.addBatch();
             // Keep the newest historySize: one range delete on the primary key per room and batch.
             trimRoom.setString(1, e.getKey());
@@ -358,17 +391,60 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public void prune(long nowMillis) {
+        long historyCutoff = nowMillis - retention.historyTtl().toMillis();
+        long offlineCutoff = nowMillis - retention.offlineTtl().toMillis();
         try (PreparedStatement rooms = db.prepareStatement("DELETE FROM room_messages WHERE ts < ?");
              PreparedStatement inboxes = db.prepareStatement("DELETE FROM private_messages WHERE ts < ?");
              PreparedStatement ids = db.prepareStatement("DELETE FROM client_ids WHERE ts < ?")) {
-            rooms.setLong(1, nowMillis - retention.historyTtl().toMillis());
-            rooms.executeUpdate();
-            inboxes.setLong(1, nowMillis - retention.offlineTtl().toMillis());
-            inboxes.executeUpdate();
-            ids.setLong(1, nowMillis - retention.dedupWindow().toMillis());
-            ids.executeUpdate();
+            db.setAutoCommit(false);
+            try {
+                rooms.setLong(1, historyCutoff);
+                rooms.executeUpdate();
+                inboxes.setLong(1, offlineCutoff);
+                inboxes.executeUpdate();
+                ids.setLong(1, nowMillis - retention.dedupWindow().toMillis());
+                ids.executeUpdate();
+                // A room silent for the history TTL has no message left, a conversation silent for the offline
+                // TTL none stored: forget their numbering, above the floor a returning name continues from.
+                forgetSilent("rooms", ROOM_FLOOR, historyCutoff);
+                forgetSilent("conversations", CONVERSATION_FLOOR, offlineCutoff);
+                db.commit();
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
         } catch (SQLException e) {
             throw new StoreException("store " + path + ": prune failed: " + describe(e), e);
+        }
+    }
+
+    /** Deletes the rows of {@code table} last written before {@code cutoff}, raising the floor to their seqs. */
+    private void forgetSilent(String table, String floorKey, long cutoff) throws SQLException {
+        try (PreparedStatement raise = db.prepareStatement("INSERT INTO meta (key, value) SELECT ?, max(last_seq)"
+                + " FROM " + table + " WHERE ts < ? HAVING count(*) > 0 ON CONFLICT (key) DO UPDATE SET value ="
+                + " max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))");
+             PreparedStatement forget = db.prepareStatement("DELETE FROM " + table + " WHERE ts < ?")) {
+            raise.setString(1, floorKey);
+            raise.setLong(2, cutoff);
+            raise.executeUpdate();
+            forget.setLong(1, cutoff);
+            forget.executeUpdate();
+        }
+    }
+
+    @Override
+    public Map<String, Integer> undeliveredBySender() {
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT sender, count(*) FROM private_messages GROUP BY sender")) {
+            Map<String, Integer> counts = new HashMap<>();
+            while (rs.next()) {
+                counts.put(rs.getString(1), rs.getInt(2));
+            }
+            return counts;
+        } catch (SQLException e) {
+            throw new StoreException("store " + path + ": offline count failed: " + describe(e), e);
         }
     }
 

@@ -104,6 +104,17 @@ public final class MemoryMessageStore implements MessageStore {
     }
 
     @Override
+    public Map<String, Integer> undeliveredBySender() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (ArrayDeque<PrivateMessage> inbox : inboxes.values()) {
+            for (PrivateMessage m : inbox) {
+                counts.merge(m.from(), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    @Override
     public void close() {
         rooms.clear();
         inboxes.clear();

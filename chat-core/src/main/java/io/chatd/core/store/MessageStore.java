@@ -1,6 +1,7 @@
 package io.chatd.core.store;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where chat-core keeps room history, offline private messages and recent client ids. chat-core calls a store
@@ -27,8 +28,20 @@ public interface MessageStore extends AutoCloseable {
     /** The oldest {@code limit} undelivered private messages to {@code user}, in id order. */
     List<PrivateMessage> undelivered(String user, int limit) throws StoreException;
 
-    /** Drops what the retention no longer covers at {@code nowMillis}; called about once a minute. */
+    /**
+     * Drops what the retention no longer covers at {@code nowMillis}; called about once a minute. That includes
+     * the numbering of rooms without a message younger than the history TTL and of conversations without one
+     * younger than the offline TTL: a store forgets them, and raises {@link StoreState#roomSeqFloor()} or
+     * {@link StoreState#conversationSeqFloor()} to the highest last seq it forgot, so that a name that comes back
+     * continues above every seq it had. Names anyone can make up therefore cost nothing once they fall silent.
+     */
     void prune(long nowMillis) throws StoreException;
+
+    /**
+     * How many stored private messages each sender has waiting for delivery (senders with none are absent). Read
+     * after every {@link #prune}, so that per-sender and total offline caps follow what the store dropped.
+     */
+    Map<String, Integer> undeliveredBySender() throws StoreException;
 
     @Override
     void close();
