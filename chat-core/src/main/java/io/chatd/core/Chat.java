@@ -10,6 +10,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -57,10 +58,15 @@ public final class Chat implements AutoCloseable {
     private final Privates privates;
     private final RecentIds recentIds;
     /** The numbering's epoch, sent in {@code welcome} and {@code resume}; see docs/protocol.md. */
+    /** Request line up to 4 KB, headers up to 8 KB; immutable, so shared by every connection's codec. */
+    private static final HttpDecoderConfig HTTP_DECODER_CONFIG = new HttpDecoderConfig()
+            .setMaxInitialLineLength(4096).setMaxHeaderSize(8192).setMaxChunkSize(8192);
     private final String epoch;
     /** Every open WebSocket, for the connection count and shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
+    /** Immutable, so one serves every connection: building it per handshake was a measurable share of the garbage. */
+    private final WebSocketServerProtocolConfig protocolConfig;
     private final ConnectionLimiter connectionLimiter;
     private final RoomOccupancy roomOccupancy;
     private final ConcurrentHashMap<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
@@ -90,6 +96,7 @@ public final class Chat implements AutoCloseable {
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
+        this.protocolConfig = protocolConfig(config);
     }
 
     /**
@@ -119,6 +126,11 @@ public final class Chat implements AutoCloseable {
         return stats;
     }
 
+    /** The open WebSocket channels; for tests that look at a connection's server side. */
+    ChannelGroup channels() {
+        return connections;
+    }
+
     /** Open WebSocket connections. */
     public int connectionCount() {
         return connections.size();
@@ -143,7 +155,7 @@ public final class Chat implements AutoCloseable {
             @Override
             protected void initChannel(Channel ch) {
                 ChannelPipeline p = ch.pipeline();
-                p.addLast("http-codec", new HttpServerCodec(4096, 8192, 8192));
+                p.addLast("http-codec", new HttpServerCodec(HTTP_DECODER_CONFIG));
                 p.addLast("http-aggregator", new HttpObjectAggregator(config.maxHttpRequestBytes()));
                 addTo(p);
             }
@@ -163,7 +175,7 @@ public final class Chat implements AutoCloseable {
         ch.config().setWriteBufferWaterMark(
                 new WriteBufferWaterMark(config.maxOutboundBytes() / 2, config.maxOutboundBytes()));
         pipeline.addLast("chat-http", httpHandler);
-        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig()));
+        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig));
         // Before the protocol handler, after the decoder and UTF-8 validator it installs before itself.
         pipeline.addBefore("websocket", "protocol-errors", ProtocolErrorHandler.INSTANCE);
         pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
@@ -172,7 +184,7 @@ public final class Chat implements AutoCloseable {
         pipeline.addLast("chat-frames", new ChatFrameHandler(this));
     }
 
-    private WebSocketServerProtocolConfig protocolConfig() {
+    private static WebSocketServerProtocolConfig protocolConfig(ChatConfig config) {
         return WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(config.websocketPath())
                 // The gate already matched the path exactly; this lets "?user=" through.
