@@ -38,6 +38,10 @@ TRAFFIC = [("run", "run", 0), ("rate/s", "rate", 0), ("deliveries/s", "deliverie
 IDLE = [("run", "run", 0), ("phase", "phase", 0), ("connections", "connected", 0),
         ("handshakes/s", "handshakes_per_s", 0), ("handshake p99 ms", "handshake_p99_ms", 1),
         ("RSS growth KiB", "server_rss_growth_kib", 0), ("RSS bytes/conn", "server_rss_per_conn_bytes", 0)]
+ACK = [("run", "run", 0), ("sender msgs/s", "rate", 0), ("history in flight", "in_flight", 0),
+       ("acks", "acks", 0), ("unacked", "unacked", 0), ("ack p50 ms", "ack_p50_ms", 2),
+       ("ack p99 ms", "ack_p99_ms", 2), ("ack max ms", "ack_max_ms", 1), ("history pages/s", "history_per_s", 0),
+       ("history refused/s", "history_limited_per_s", 0), ("server CPU%", "server_cpu_pct", 1)]
 STORM = [("run", "run", 0), ("round", "round", 0), ("clients", "clients", 0), ("not up", "not_up", 0),
          ("failed attempts", "failed_attempts", 0), ("handshakes/s", "handshakes_per_s", 0),
          ("handshake p50 ms", "handshake_p50_ms", 1), ("handshake p99 ms", "handshake_p99_ms", 1),
@@ -79,6 +83,8 @@ for path in sys.argv[1:]:
             steps = [dict(s, run=i + 1) for s in run.get("steps", [])]
             if steps:
                 table(f"{name} run {i + 1}: steps", TRAFFIC, steps)
+    elif first.get("scenario") == "ack":
+        table(f"{name}: ack latency of one sender, another client looping over history", ACK, with_median(runs, ACK))
     elif first.get("scenario") == "storm":
         for kind in ("cold", "warm"):
             rounds = [rd for r in runs for rd in r.get("rounds", []) if rd.get("round") == kind]

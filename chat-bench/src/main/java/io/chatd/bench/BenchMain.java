@@ -44,6 +44,7 @@ public final class BenchMain implements Callable<Integer> {
             cl.getSubcommands().get(s.wireName()).getCommandSpec().usageMessage().description(description(s));
         }
         cl.addSubcommand("sweep", new SweepCommand());
+        cl.addSubcommand("ack", new AckCommand());
         cl.addSubcommand("jmh", new JmhCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((e, args) -> {

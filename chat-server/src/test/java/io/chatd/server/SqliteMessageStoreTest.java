@@ -18,6 +18,8 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +59,38 @@ class SqliteMessageStoreTest {
                 assertTrue(rs.next());
                 assertEquals("wal", rs.getString(1));
             }
+        }
+    }
+
+    @Test
+    void roomReadsNeitherWaitForAnOpenWriteTransactionNorSeeItButSeeEveryReturnedWrite() throws Exception {
+        Path file = dir.resolve("chat.db");
+        SqliteMessageStore store = new SqliteMessageStore(file);
+        store.open(RETENTION);
+        try {
+            WriteBatch batch = new WriteBatch();
+            batch.roomMessages.add(new RoomMessage("r", 1, 1, "alice", "committed"));
+            store.write(batch);
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+                 Statement s = other.createStatement()) {
+                // Another writer holds the write lock mid-transaction, as a slow commit would.
+                s.execute("BEGIN IMMEDIATE");
+                s.execute("INSERT INTO room_messages (room, seq, ts, sender, content) VALUES ('r', 2, 2, 'bob',"
+                        + " 'uncommitted')");
+                CompletableFuture<List<RoomMessage>> read = CompletableFuture.supplyAsync(
+                        () -> store.roomMessages("r", 0, Long.MAX_VALUE, 10));
+                assertEquals(List.of("committed"), read.get(5, TimeUnit.SECONDS).stream()
+                        .map(RoomMessage::content).toList(), "a WAL reader does not wait for the writer");
+                s.execute("ROLLBACK");
+            }
+            WriteBatch next = new WriteBatch();
+            next.roomMessages.add(new RoomMessage("r", 2, 2, "alice", "returned"));
+            store.write(next);
+            assertEquals(List.of("committed", "returned"), CompletableFuture.supplyAsync(
+                    () -> store.roomMessages("r", 0, Long.MAX_VALUE, 10)).get(5, TimeUnit.SECONDS).stream()
+                    .map(RoomMessage::content).toList(), "a read on another thread sees every write that returned");
+        } finally {
+            store.close();
         }
     }
 
