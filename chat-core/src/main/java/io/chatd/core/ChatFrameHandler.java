@@ -1,6 +1,7 @@
 package io.chatd.core;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.CorruptedFrameException;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.Han
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -49,11 +51,15 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     private Connection connection;
     /** Who the connection is, as of its last credential; null until the handshake completes. */
     private Identity identity;
+    /**
+     * Null until a credential with an expiry arrives. This and {@link #historyLimiter} are made when first needed:
+     * most connections never need them, and an idle connection's memory is what a big server is made of.
+     */
     private SessionExpiry expiry;
     /** Null when there is no rate limit. */
     private final RateLimiter rateLimiter;
-    /** Null when history is not rate limited; see {@link ChatConfig#historyRate()}. */
-    private final RateLimiter historyLimiter;
+    /** Null until the first history request, or when history is not rate limited ({@link ChatConfig#historyRate()}). */
+    private RateLimiter historyLimiter;
     /** Set once the connection is being closed (flooding, an oversized message): later frames are dropped unread. */
     private boolean closing;
 
@@ -61,8 +67,16 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         this.chat = chat;
         this.config = chat.config();
         this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(config.rateLimit(), config.rateBurst()) : null;
-        this.historyLimiter = config.historyRate() > 0
-                ? new RateLimiter(config.historyRate(), (int) Math.ceil(config.historyRate() * 4)) : null;
+    }
+
+    /** Schedules the close at the credential's expiry, replacing an earlier one; null: it never expires. */
+    private void expireAt(Channel channel, Instant expiresAt) {
+        if (expiry == null && expiresAt != null) {
+            expiry = new SessionExpiry(channel);
+        }
+        if (expiry != null) {
+            expiry.schedule(expiresAt);
+        }
     }
 
     @Override
@@ -86,8 +100,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             ctx.pipeline().remove(ChatHttpHandler.class);
         }
         connection = new Connection(ctx.channel(), ConnectionIds.next(), user, chat.flusherFor(ctx.channel().eventLoop()));
-        expiry = new SessionExpiry(ctx.channel());
-        expiry.schedule(identity.expiresAt());
+        expireAt(ctx.channel(), identity.expiresAt());
         chat.opened(connection);
         // A default room the token does not allow is simply not joined: the welcome's rooms say so.
         String defaultRoom = config.defaultRoom();
@@ -110,7 +123,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connection != null) {
-            expiry.cancel();
+            if (expiry != null) {
+                expiry.cancel();
+            }
             for (String room : connection.rooms) {
                 chat.roomOccupancy().exit(room);
             }
@@ -241,6 +256,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             case "history" -> {
                 request.onlyFields(HISTORY_FIELDS);
                 String room = joinedRoom(request);
+                if (historyLimiter == null && config.historyRate() > 0) {
+                    historyLimiter = new RateLimiter(config.historyRate(), (int) Math.ceil(config.historyRate() * 4));
+                }
                 if (historyLimiter != null && historyLimiter.acquire() != RateLimiter.Verdict.ALLOW) {
                     chat.stats().rateLimited.increment();
                     throw new RequestException(ErrorCode.RATE_LIMITED, "slow down: at most " + config.historyRate()
@@ -286,7 +304,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             throw new RequestException(ErrorCode.FORBIDDEN, "the token is for another user", request.id);
         }
         identity = fresh;
-        expiry.schedule(fresh.expiresAt());
+        expireAt(connection.channel, fresh.expiresAt());
         if (request.id != null) {
             connection.send(ServerMessages.ack(alloc(), request.id, System.currentTimeMillis()));
         }

@@ -18,7 +18,7 @@ final class Connection {
     final String id;
     final String user;
     /** Rooms joined, in join order. Read and written only on {@code channel.eventLoop()}. */
-    final Set<String> rooms = new LinkedHashSet<>();
+    final Set<String> rooms = new LinkedHashSet<>(4); // most connections are in one or two rooms: a small table
     /** The flusher of the channel's event loop. */
     final LoopFlusher flusher;
     /** Whether {@link #flusher} will flush this channel at the end of the turn; owned by the channel's loop. */
