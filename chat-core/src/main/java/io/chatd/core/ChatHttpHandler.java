@@ -105,6 +105,7 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
                 log.debug("refused handshake on {}: {} {} (path {})", ctx.channel().id(), refusal.code(),
                         LogSafe.escape(reason.trim()), LogSafe.escape(new QueryStringDecoder(request.uri()).path()));
             }
+            chat.stats().handshake(ChatStats.HandshakeResult.ofStatus(refusal.code()));
             request.release();
             refuse(ctx, refusal, reason);
         } else {
@@ -145,6 +146,10 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             respond(ctx, request, HttpResponseStatus.OK, body, "application/json");
             return;
         }
+        if (path.equals("/readyz") && readOnly) {
+            readiness(ctx, request, chat);
+            return;
+        }
         WebClient.Asset asset = webClient == null ? null : webClient.asset(path);
         if (asset != null && readOnly) {
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
@@ -159,6 +164,13 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+    }
+
+    /** Answers {@code /readyz}: 200 while {@link Chat#isReady()}, 503 once draining or when the store fails. */
+    static void readiness(ChannelHandlerContext ctx, FullHttpRequest request, Chat chat) {
+        boolean ready = chat.isReady();
+        respond(ctx, request, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                ready ? "{\"status\":\"ready\"}\n" : "{\"status\":\"not ready\"}\n", "application/json");
     }
 
     /** Refuses a handshake and closes; the reason never contains what the client sent. */
@@ -180,8 +192,8 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
         respond(ctx, request, status, body, "text/plain; charset=UTF-8");
     }
 
-    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
-                                String body, String contentType) {
+    static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
+                        String body, String contentType) {
         ByteBuf content = Unpooled.copiedBuffer(body, CharsetUtil.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);

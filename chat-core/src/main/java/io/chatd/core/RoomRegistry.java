@@ -276,7 +276,7 @@ final class RoomRegistry {
         }
         if (sender != null) {
             sender.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, message, clientId));
-            stats.errorsSent.increment();
+            stats.errorSent(ErrorCode.STORE_FAILED);
         }
         if (seq != null) {
             seq.completeExceptionally(error);
@@ -292,6 +292,7 @@ final class RoomRegistry {
                 // Encoded on the requester's loop: the store thread is every sender's ack path.
                 (messages, error) -> EventLoops.offer(requester.channel.eventLoop(), () -> {
                     if (error != null) {
+                        stats.errorSent(ErrorCode.STORE_FAILED);
                         requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,
                                 "history could not be read", requestId));
                         return;
@@ -304,6 +305,7 @@ final class RoomRegistry {
                             requestId));
                 }));
         if (!queued) {
+            stats.errorSent(ErrorCode.STORE_FAILED);
             requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, "the store is overloaded", requestId));
         }
     }
@@ -334,6 +336,20 @@ final class RoomRegistry {
 
     int roomCount() {
         return rooms.size();
+    }
+
+    /** Names of the rooms with members now, for the admin API. */
+    List<String> roomNames() {
+        return new ArrayList<>(rooms.keySet());
+    }
+
+    /**
+     * For the admin API: calls {@code task} with the room's users and last seq (none for a room without members),
+     * on the room's loop: it must copy what it keeps.
+     */
+    void inspect(String roomName, java.util.function.BiConsumer<java.util.Set<String>, Long> task) {
+        onRoom(roomName, false, room -> task.accept(room.users(), room.lastSeq()),
+                () -> task.accept(java.util.Set.of(), dormantSeqs.getOrDefault(roomName, 0L)));
     }
 
     /** Rooms without members whose last seq is remembered. */

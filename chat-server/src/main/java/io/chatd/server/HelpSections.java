@@ -28,7 +28,8 @@ final class HelpSections implements CommandLine.IHelpSectionRenderer {
                 "--jwt-jwks", "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key"));
         SECTIONS.put("Store", List.of("--store", "--history-size", "--history-ttl", "--offline-max", "--offline-ttl",
                 "--dedup-window", "--dedup-max-ids"));
-        SECTIONS.put("Operations", List.of("--shutdown-grace", "-h", "-V"));
+        SECTIONS.put("Operations", List.of("--shutdown-grace", "--drain-delay", "--admin-port", "--admin-host",
+                "--admin-key-file", "-h", "-V"));
     }
 
     /** Installs the renderer in place of picocli's single option list. */
