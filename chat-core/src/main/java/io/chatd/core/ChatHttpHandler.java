@@ -39,6 +39,8 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     /** Any client can make these refusals happen at will, so at most one line each per 10 s. */
     private final LogThrottle serverFullLog = new LogThrottle(10, TimeUnit.SECONDS);
     private final LogThrottle perIpLog = new LogThrottle(10, TimeUnit.SECONDS);
+    /** Handshake access lines: at most 20 a second, so that a connection storm cannot flood the log. */
+    private final LogThrottle accessLog = new LogThrottle(20, 1, TimeUnit.SECONDS);
     static final String CONTENT_SECURITY_POLICY =
             "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -100,17 +102,41 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
                 reason = e.getMessage() + '\n';
             }
         }
+        logAccess(ctx, request, refusal, reason);
         if (refusal != null) {
-            if (log.isDebugEnabled()) {
-                log.debug("refused handshake on {}: {} {} (path {})", ctx.channel().id(), refusal.code(),
-                        LogSafe.escape(reason.trim()), LogSafe.escape(new QueryStringDecoder(request.uri()).path()));
-            }
             chat.stats().handshake(ChatStats.HandshakeResult.ofStatus(refusal.code()));
             request.release();
             refuse(ctx, refusal, reason);
         } else {
             ctx.fireChannelRead(request); // on to WebSocketServerProtocolHandler
         }
+    }
+
+    /**
+     * One INFO line per handshake (result, user, client address per --trust-proxy, connection id), as key-value
+     * pairs too for JSON logs; at most 20 a second, the next line telling how many were held back.
+     */
+    private void logAccess(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus refusal,
+                           String reason) {
+        if (!log.isInfoEnabled()) {
+            return;
+        }
+        long heldBack = accessLog.tryAcquire();
+        if (heldBack < 0) {
+            return;
+        }
+        Identity identity = ctx.channel().attr(IDENTITY).get();
+        String user = refusal == null && identity != null ? LogSafe.escape(identity.user()) : "-";
+        String address = LogSafe.escape(config.trustedProxies().clientAddress(ctx.channel().remoteAddress(),
+                request.headers()));
+        String result = refusal == null ? "ok" : String.valueOf(refusal.code());
+        String connection = ctx.channel().id().asShortText();
+        log.atInfo()
+                .addKeyValue("event", "handshake").addKeyValue("result", result).addKeyValue("user", user)
+                .addKeyValue("client", address).addKeyValue("channel", connection)
+                .log("handshake {} user={} client={} channel={}{}{}", result, user, address, connection,
+                        refusal == null ? "" : " (" + LogSafe.escape(reason.trim()) + ")",
+                        heldBack > 0 ? " (" + heldBack + " handshake lines held back)" : "");
     }
 
     /** Takes a connection slot (released when the channel closes), or says which limit refuses it. */

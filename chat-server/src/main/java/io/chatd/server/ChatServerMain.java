@@ -163,6 +163,11 @@ public final class ChatServerMain implements Callable<Integer> {
                     + "to /api/ need Authorization: Bearer KEY. Without it the admin API is off.")
     Path adminKeyFile;
 
+    @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+            description = "Log lines as text, or as one JSON object per line (logback's JsonEncoder) with the "
+                    + "line's fields: user, client, close code... (default: ${DEFAULT-VALUE}).")
+    LogFormat logFormat;
+
     @CommandLine.Mixin
     SecurityOptions security = new SecurityOptions();
 
@@ -189,6 +194,7 @@ public final class ChatServerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        logFormat.apply(); // first: every line of this run in the chosen format
         ChatConfig config = toChatConfig();
         if (port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--port must be 0 to 65535");

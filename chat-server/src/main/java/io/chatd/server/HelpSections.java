@@ -29,7 +29,7 @@ final class HelpSections implements CommandLine.IHelpSectionRenderer {
         SECTIONS.put("Store", List.of("--store", "--history-size", "--history-ttl", "--offline-max", "--offline-ttl",
                 "--dedup-window", "--dedup-max-ids"));
         SECTIONS.put("Operations", List.of("--shutdown-grace", "--drain-delay", "--admin-port", "--admin-host",
-                "--admin-key-file", "-h", "-V"));
+                "--admin-key-file", "--log-format", "-h", "-V"));
     }
 
     /** Installs the renderer in place of picocli's single option list. */
