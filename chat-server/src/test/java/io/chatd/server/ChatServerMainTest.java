@@ -70,6 +70,15 @@ class ChatServerMainTest {
     }
 
     @Test
+    void flagsCanComeFromAnArgumentFile(@TempDir Path dir) throws Exception {
+        Path args = dir.resolve("chatd.args");
+        Files.writeString(args, "# the flags of /etc/chatd/chatd.args\n--store memory\n--port 70000\n");
+        Run run = run("@" + args);
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("--port must be 0 to 65535"), "the file's --port was read: " + run.err());
+    }
+
+    @Test
     void negativeDrainDelayIsAUsageError() {
         Run run = run("--port", "0", "--store", "memory", "--drain-delay", "-1s");
         assertEquals(2, run.exitCode());
