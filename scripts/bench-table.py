@@ -38,6 +38,18 @@ TRAFFIC = [("run", "run", 0), ("rate/s", "rate", 0), ("deliveries/s", "deliverie
 IDLE = [("run", "run", 0), ("phase", "phase", 0), ("connections", "connected", 0),
         ("handshakes/s", "handshakes_per_s", 0), ("handshake p99 ms", "handshake_p99_ms", 1),
         ("RSS growth KiB", "server_rss_growth_kib", 0), ("RSS bytes/conn", "server_rss_per_conn_bytes", 0)]
+STORM = [("run", "run", 0), ("round", "round", 0), ("clients", "clients", 0), ("not up", "not_up", 0),
+         ("failed attempts", "failed_attempts", 0), ("handshakes/s", "handshakes_per_s", 0),
+         ("handshake p50 ms", "handshake_p50_ms", 1), ("handshake p99 ms", "handshake_p99_ms", 1),
+         ("server us/handshake", "server_cpu_us_per_handshake", 0), ("bench loop CPU%", "gen_loop_cpu_pct", 1)]
+MEMORY = [("run", "run", 0), ("jvm", "phase", 0), ("held", "held", 0), ("added", "added", 0),
+          ("RSS fixed KiB", "server_rss_fixed_kib", 0), ("RSS held KiB", "server_rss_held_kib", 0),
+          ("RSS all KiB", "server_rss_all_kib", 0), ("bytes/conn first", "server_rss_per_held_conn_bytes", 0),
+          ("bytes/added conn", "server_rss_per_added_conn_bytes", 0)]
+RESTART = [("run", "run", 0), ("clients", "clients", 0), ("not back", "not_up", 0),
+           ("all back s", "back_s", 1), ("after first back s", "back_after_first_s", 1),
+           ("failed attempts", "failed_attempts", 0), ("handshake p50 ms", "handshake_p50_ms", 1),
+           ("handshake p99 ms", "handshake_p99_ms", 1), ("welcome p99 ms", "up_p99_ms", 0)]
 SWEEP = [("run", "run", 0), ("scenario", "sweep_scenario", 0), ("connections", "connections", 0),
          ("highest rate holding (loss<=0.1%, p99<=50ms)", "highest_holding_rate", 0)]
 
@@ -67,6 +79,20 @@ for path in sys.argv[1:]:
             steps = [dict(s, run=i + 1) for s in run.get("steps", [])]
             if steps:
                 table(f"{name} run {i + 1}: steps", TRAFFIC, steps)
+    elif first.get("scenario") == "storm":
+        for kind in ("cold", "warm"):
+            rounds = [rd for r in runs for rd in r.get("rounds", []) if rd.get("round") == kind]
+            if rounds:
+                table(f"{name}: {first.get('connections')} clients at once, {kind} server", STORM,
+                      with_median(rounds, STORM))
+    elif first.get("scenario") == "memory":
+        for jvm in sorted({r.get("phase", "") for r in runs}):
+            jvm_runs = [r for r in runs if r.get("phase", "") == jvm]
+            label = {"plain": "plain java -jar", "run": "JVM options of scripts/run"}.get(jvm, jvm or "server")
+            table(f"{name}: idle connections ({label})", MEMORY, with_median(jvm_runs, MEMORY))
+    elif first.get("scenario") == "restart":
+        table(f"{name}: {first.get('connections')} clients reconnecting after a restart", RESTART,
+              with_median(runs, RESTART))
     elif first.get("scenario") == "idle":
         for phase in ("fresh", "warm"):
             phase_runs = [r for r in runs if r.get("phase", "fresh") == phase]

@@ -62,6 +62,14 @@ public final class BenchMain implements Callable<Integer> {
             case ROOMS -> new String[] {"N connections in rooms of --room-size; every one sends, --rate msgs/s in total."};
             case PRIVATE -> new String[] {"N connections in pairs exchanging private messages, --rate msgs/s in total."};
             case IDLE -> new String[] {"N connections that only hold: handshake rate and latency, server RSS per connection."};
+            case STORM -> new String[] {"N clients connect at once and stay in the default room, retrying with the web "
+                    + "client's backoff: handshakes/s, handshake p50/p99 and server CPU per handshake, cold and warm "
+                    + "(--rounds). Run it against the server's own configuration."};
+            case MEMORY -> new String[] {"Holds N connections, then adds --add more: the server's RSS growth per added "
+                    + "connection, and its RSS with none."};
+            case RESTART -> new String[] {"N clients connect and hold; once --ready-file is written, restart the server: "
+                    + "every client reconnects with the web client's backoff; reports the time until all are back "
+                    + "and the handshake p99 (see scripts/bench restart)."};
         };
     }
 
@@ -73,6 +81,7 @@ public final class BenchMain implements Callable<Integer> {
 
     /** Validates the flags common to all commands and builds the run; bad flags become usage errors (exit 2). */
     static BenchRun prepare(CommandSpec spec, LoadOptions options, Scenario scenario) {
+        options.applyDefaults(scenario);
         String problem = options.problem();
         if (problem != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
@@ -82,7 +91,8 @@ public final class BenchMain implements Callable<Integer> {
             if (options.sourceAddresses > 1 && !target.isIpv4()) {
                 throw new IllegalArgumentException("--source-addresses needs an IPv4 (127.x) target");
             }
-            Topology topology = new Topology(scenario, options.connections, options.users, options.senders,
+            int total = scenario == Scenario.MEMORY ? options.connections + options.add : options.connections;
+            Topology topology = new Topology(scenario, total, options.users, options.senders,
                     options.room, options.roomSize);
             return new BenchRun(options, scenario, target, topology, System.err);
         } catch (IllegalArgumentException e) {
@@ -90,7 +100,7 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    /** {@code fanout}, {@code rooms}, {@code private} and {@code idle}: one run at {@code --rate}. */
+    /** {@code fanout}, {@code rooms}, {@code private} and {@code idle}: one run at {@code --rate}; and the connection scenarios. */
     @Command(mixinStandardHelpOptions = true, usageHelpAutoWidth = true, sortOptions = false)
     static final class ScenarioCommand implements Callable<Integer> {
 
@@ -109,8 +119,12 @@ public final class BenchMain implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             BenchRun run = prepare(spec, options, scenario);
-            Watchdog.start(BenchRun.budget(options, 1));
-            return run.run(List.of(options.rate), null, System.out);
+            Thread watchdog = Watchdog.start(BenchRun.budget(options, scenario));
+            try {
+                return run.run(List.of(options.rate), null, spec.commandLine().getOut());
+            } finally {
+                watchdog.interrupt();
+            }
         }
     }
 }

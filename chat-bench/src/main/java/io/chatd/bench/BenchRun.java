@@ -4,7 +4,9 @@ import io.chatd.core.Transports;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,6 +53,7 @@ final class BenchRun {
     private EventLoop loop;
     private long loopThreadId;
     private Connections connections;
+    private StormClients stormClients;
 
     BenchRun(LoadOptions options, Scenario scenario, Target target, Topology topology, PrintStream progress) {
         this.options = options;
@@ -58,6 +61,17 @@ final class BenchRun {
         this.target = target;
         this.topology = topology;
         this.progress = progress;
+    }
+
+    /** The most time a run of {@code scenario} may take, for the {@link Watchdog}. */
+    static Duration budget(LoadOptions o, Scenario scenario) {
+        Duration perConnect = o.connectTimeout.plus(o.settle).plusSeconds(10);
+        return switch (scenario) {
+            case STORM -> perConnect.multipliedBy(o.rounds).plusSeconds(60);
+            case MEMORY -> perConnect.multipliedBy(2).plusSeconds(60);
+            case RESTART -> perConnect.multipliedBy(2).plus(o.duration).plus(o.restartWait).plusSeconds(60);
+            default -> budget(o, 1);
+        };
     }
 
     /** The most time a run of {@code steps} steps may take, for the {@link Watchdog}. */
@@ -70,7 +84,7 @@ final class BenchRun {
      * Runs the scenario once per rate (one rate: a plain run; several: a sweep judged by {@code criteria}),
      * prints the report to {@code out} and returns the exit status.
      */
-    int run(List<Double> rates, Criteria criteria, PrintStream out) throws Exception {
+    int run(List<Double> rates, Criteria criteria, PrintWriter out) throws Exception {
         Report report = new Report();
         describe(report, criteria != null);
         int status;
@@ -82,7 +96,13 @@ final class BenchRun {
             if (options.serverPid != null) {
                 report.add("server_rss_before_kib", "server RSS before connecting (KiB)", rssBefore);
             }
-            if (!connect(report)) {
+            if (scenario == Scenario.STORM) {
+                status = storm(report);
+            } else if (scenario == Scenario.RESTART) {
+                status = restart(report);
+            } else if (scenario == Scenario.MEMORY) {
+                status = memory(report, rssBefore);
+            } else if (!connect(report)) {
                 report.note("FAILED: not every connection got ready (see the failure reasons); no traffic was sent");
                 report.addJson("error", "connect phase failed");
                 status = EXIT_FAILED;
@@ -98,6 +118,7 @@ final class BenchRun {
             }
         } finally {
             closeAll();
+            closeStormClients();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         }
         out.print(report.table());
@@ -125,28 +146,51 @@ final class BenchRun {
         if (scenario == Scenario.ROOMS) {
             r.add("room_size", "members per room", topology.roomSize);
         }
+        if (scenario == Scenario.STORM) {
+            r.add("round_count", "rounds", options.rounds);
+        }
+        if (scenario == Scenario.MEMORY) {
+            r.add("held", "connections held", options.connections);
+            r.add("added", "connections added", options.add);
+        }
+        if (scenario.keepsDefaultRooms()) {
+            r.add("max_handshakes", "attempts in flight at most",
+                    options.maxHandshakes == Integer.MAX_VALUE ? null : options.maxHandshakes);
+            r.add("handshake_timeout_s", "attempt timeout (s)", options.handshakeTimeout.toMillis() / 1000.0);
+        }
         if (scenario.sends()) {
             r.add("size", "content bytes", options.size);
             r.add("warmup_s", "warm-up (s)", options.warmup.toMillis() / 1000.0);
         }
-        r.add("duration_s", scenario.sends() ? "measured window (s)" : "hold (s)", options.duration.toMillis() / 1000.0);
+        if (scenario.sends() || scenario == Scenario.IDLE || scenario == Scenario.RESTART) {
+            r.add("duration_s", scenario.sends() ? "measured window (s)" : "hold (s)", options.duration.toMillis() / 1000.0);
+        }
         r.addJson("server_pid", options.serverPid);
     }
 
     // ---- connect ----
 
-    private boolean connect(Report r) throws Exception {
+    private List<InetSocketAddress> sources() {
         List<InetSocketAddress> sources = new ArrayList<>();
         if (options.sourceAddresses > 1) {
             for (int i = 1; i <= options.sourceAddresses; i++) {
                 sources.add(new InetSocketAddress("127.0.0." + i, 0));
             }
         }
-        connections = new Connections(loop, transport, target, topology, new FrameWriter(options.size), sources,
+        return sources;
+    }
+
+    private boolean connect(Report r) throws Exception {
+        connections = new Connections(loop, transport, target, topology, new FrameWriter(options.size), sources(),
                 options.maxHandshakes, options.handshakeTimeout.toMillis());
-        progress.printf("connecting %d connections to %s ...%n", topology.connections, target);
+        return connectUpTo(r, topology.connections);
+    }
+
+    /** Connects the connections up to {@code count} and reports how it went; true when all of them are ready. */
+    private boolean connectUpTo(Report r, int count) throws Exception {
+        progress.printf("connecting %d connections to %s ...%n", count, target);
         long start = System.nanoTime();
-        CompletableFuture<Void> settled = connections.connectAll();
+        CompletableFuture<Void> settled = connections.connectUpTo(count);
         try {
             settled.get(options.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -163,11 +207,11 @@ final class BenchRun {
         Histogram hs = onLoop(() -> c.handshakeMicros.copy());
         double rate = onLoop(c::handshakeRate);
         int defaultRoomLeaves = onLoop(() -> c.context.defaultRoomLeaves);
-        progress.printf("%d of %d ready in %.1f s%n", ready, topology.connections, seconds);
+        progress.printf("%d of %d ready in %.1f s%n", ready, count, seconds);
 
         r.note("connect");
         r.add("connected", "ready", ready);
-        r.add("connect_failures", "failed", topology.connections - ready);
+        r.add("connect_failures", "failed", count - ready);
         if (!reasons.isEmpty()) {
             r.add("connect_failure_reasons", "failure reasons", reasons);
         }
@@ -181,7 +225,213 @@ final class BenchRun {
             r.note("  WARNING: the server put connections in a default room; run it with --default-room '' "
                     + "so its join/leave traffic does not load the server");
         }
-        return ready == topology.connections;
+        return ready == count;
+    }
+
+    // ---- storm, restart, memory ----
+
+    /** {@code --rounds} storms of every client at once; the first on a fresh server is cold, the others warm. */
+    private int storm(Report r) throws Exception {
+        stormClients = newStormClients();
+        List<Map<String, Object>> rounds = new ArrayList<>();
+        boolean allUp = true;
+        for (int k = 0; k < options.rounds; k++) {
+            if (k > 0) {
+                closeStormClients();
+                sleepUntil(System.nanoTime() + options.settle.toNanos()); // the server handles the closes
+            }
+            String name = k == 0 ? "cold" : "warm";
+            Report round = stormRound(name);
+            round.addJson("round", name);
+            r.note("round " + (k + 1) + " (" + name + ")");
+            r.appendRows(round); // the JSON lists the rounds under "rounds"
+            rounds.add(new LinkedHashMap<>(round.fields()));
+            allUp &= Integer.valueOf(0).equals(round.get("not_up"));
+        }
+        r.addJson("rounds", rounds);
+        if (!allUp) {
+            r.note("FAILED: not every client connected within --connect-timeout (see the failure reasons)");
+        }
+        return allUp ? EXIT_OK : EXIT_FAILED;
+    }
+
+    /** One storm: every client connects now; figures once all are up (or at --connect-timeout), plus --settle. */
+    private Report stormRound(String name) throws Exception {
+        StormClients clients = stormClients;
+        progress.printf("storm (%s): %d clients connecting at once to %s ...%n", name, clients.size(), target);
+        long start = System.nanoTime();
+        Sample a = sample(start);
+        StormClients.Round round = onLoop(() -> clients.storm(name));
+        awaitUntil(round.allUp, round.startNanos + options.connectTimeout.toNanos());
+        Report r = onLoop(() -> {
+            clients.stopRetrying();
+            clients.endRound();
+            return roundFigures(round, clients.upCount(), clients.size());
+        });
+        progress.printf("%s of %d up in %.1f s%n", r.get("up"), clients.size(), (System.nanoTime() - start) / 1e9);
+        sleepUntil(System.nanoTime() + options.settle.toNanos());
+        Sample b = sample(System.nanoTime());
+        addCpu(r, a, b, -1);
+        if (options.serverPid != null) {
+            double serverCpu = b.serverCpu - a.serverCpu;
+            r.add("server_cpu_us_per_handshake", "server CPU per handshake (us)",
+                    round.handshakes == 0 ? null : serverCpu * 1e6 / round.handshakes);
+        }
+        return r;
+    }
+
+    /**
+     * Connects every client and holds them for --duration, then writes --ready-file and waits for the server to
+     * close them (a restart); reports how the clients came back, from the first close until the last is up.
+     */
+    private int restart(Report r) throws Exception {
+        stormClients = newStormClients();
+        Report initial = stormRound("connect");
+        r.note("initial connect");
+        r.appendPrefixed("connect_", initial);
+        if (!Integer.valueOf(0).equals(initial.get("not_up"))) {
+            r.note("FAILED: not every client connected within --connect-timeout; no restart measured");
+            r.addJson("error", "connect phase failed");
+            return EXIT_FAILED;
+        }
+        StormClients clients = stormClients;
+        progress.printf("holding %d clients for %.1f s ...%n", clients.size(), options.duration.toMillis() / 1000.0);
+        sleepUntil(System.nanoTime() + options.duration.toNanos());
+        CompletableFuture<StormClients.Round> restarted = onLoop(clients::awaitRestart);
+        if (options.readyFile != null) {
+            Files.writeString(options.readyFile, clients.size() + " connected\n");
+        }
+        progress.printf("ready: restart the server now; waiting up to %d s for it to close the connections ...%n",
+                options.restartWait.toSeconds());
+        StormClients.Round round;
+        try {
+            round = restarted.get(options.restartWait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            r.note("FAILED: the server did not close the connections within --restart-wait");
+            r.addJson("error", "no restart");
+            return EXIT_FAILED;
+        }
+        progress.println("the server closed a connection: clients reconnecting ...");
+        awaitUntil(round.allUp, round.startNanos + options.connectTimeout.toNanos());
+        Report back = onLoop(() -> {
+            clients.stopRetrying();
+            clients.endRound();
+            Report f = roundFigures(round, clients.upCount(), clients.size());
+            f.add("back_s", "all back after the first close (s)",
+                    f.get("not_up").equals(0) ? (round.lastUpNanos - round.startNanos) / 1e9 : null);
+            f.add("back_after_first_s", "all back after the first one back (s)",
+                    f.get("not_up").equals(0) ? (round.lastUpNanos - round.firstUpNanos) / 1e9 : null);
+            f.add("closes", "close codes", new LinkedHashMap<>(clients.context.current.closes));
+            return f;
+        });
+        progress.printf("%s of %d back%n", back.get("up"), clients.size());
+        r.note("reconnect after the restart");
+        r.append(back);
+        return back.get("not_up").equals(0) ? EXIT_OK : EXIT_FAILED;
+    }
+
+    /** The figures of one round; runs on the loop. */
+    private static Report roundFigures(StormClients.Round round, int upNow, int clients) {
+        Report r = new Report();
+        Histogram hs = round.handshakeMicros;
+        Histogram up = round.upMillis;
+        boolean anyHs = hs.getTotalCount() > 0;
+        boolean anyUp = up.getTotalCount() > 0;
+        r.add("clients", "clients", clients);
+        r.add("up", "up at the end", upNow);
+        r.add("not_up", "not up (failed)", clients - upNow);
+        r.add("attempts", "connection attempts", round.attempts);
+        r.add("failed_attempts", "failed attempts (retried)", round.failedAttempts);
+        if (!round.failureReasons.isEmpty()) {
+            r.add("failure_reasons", "failure reasons", StormClients.reasons(round));
+        }
+        if (round.closedByServer > 0) {
+            r.add("closed_by_server", "open connections closed by the server", round.closedByServer);
+        }
+        r.add("storm_s", "time until all up (s)",
+                upNow == clients && round.lastUpNanos != 0 ? (round.lastUpNanos - round.startNanos) / 1e9 : null);
+        r.add("handshakes_per_s", "clients up per second", round.upRate());
+        r.add("handshake_p50_ms", "handshake p50 (ms)", anyHs ? hs.getValueAtPercentile(50) / 1000.0 : null);
+        r.add("handshake_p99_ms", "handshake p99 (ms)", anyHs ? hs.getValueAtPercentile(99) / 1000.0 : null);
+        r.add("handshake_max_ms", "handshake max (ms)", anyHs ? hs.getMaxValue() / 1000.0 : null);
+        r.add("up_p50_ms", "time to welcome p50, retries included (ms)",
+                anyUp ? (double) up.getValueAtPercentile(50) : null);
+        r.add("up_p99_ms", "time to welcome p99, retries included (ms)",
+                anyUp ? (double) up.getValueAtPercentile(99) : null);
+        return r;
+    }
+
+    private StormClients newStormClients() {
+        return new StormClients(loop, transport, target, topology, new FrameWriter(options.size), sources(),
+                options.maxHandshakes, options.handshakeTimeout.toMillis());
+    }
+
+    /** Closes every storm client, waiting boundedly for their channels to close. */
+    private void closeStormClients() throws InterruptedException {
+        StormClients c = stormClients;
+        if (c == null) {
+            return;
+        }
+        progress.println("closing ...");
+        try {
+            onLoop(() -> {
+                c.closeAll();
+                return null;
+            });
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+            while (System.nanoTime() - deadline < 0 && onLoop(c::stillOpen) > 0) {
+                Thread.sleep(20);
+            }
+        } catch (Exception e) {
+            progress.println("closing: " + e); // the group shutdown closes whatever is left
+        }
+    }
+
+    /**
+     * Memory: RSS with no connection (the fixed part), after --connections and after --add more, each read after
+     * --settle; the growth per added connection is what one more idle connection costs the server.
+     */
+    private int memory(Report r, long rssFixed) throws Exception {
+        int held = options.connections;
+        connections = new Connections(loop, transport, target, topology, new FrameWriter(options.size), sources(),
+                options.maxHandshakes, options.handshakeTimeout.toMillis());
+        Report first = new Report();
+        boolean ok = connectUpTo(first, held);
+        r.note("hold " + held);
+        r.appendPrefixed("held_", first);
+        if (!ok) {
+            r.addJson("error", "connect phase failed");
+            return EXIT_FAILED;
+        }
+        sleepUntil(System.nanoTime() + options.settle.toNanos());
+        long rssHeld = serverRss();
+        Report second = new Report();
+        ok = connectUpTo(second, topology.connections);
+        r.note("add " + options.add);
+        r.appendPrefixed("added_", second);
+        if (!ok) {
+            r.addJson("error", "connect phase failed");
+            return EXIT_FAILED;
+        }
+        Sample a = sample(System.nanoTime());
+        sleepUntil(System.nanoTime() + options.settle.toNanos());
+        long rssAll = serverRss();
+        int lost = onLoop(() -> connections.lost);
+        r.note("memory");
+        r.add("lost_connections", "closed by the server", lost);
+        if (options.serverPid != null) {
+            boolean known = rssFixed >= 0 && rssHeld >= 0 && rssAll >= 0;
+            r.add("server_rss_fixed_kib", "server RSS with no connection (KiB)", rssFixed < 0 ? null : rssFixed);
+            r.add("server_rss_held_kib", "server RSS with " + held + " (KiB)", rssHeld < 0 ? null : rssHeld);
+            r.add("server_rss_all_kib", "server RSS with " + topology.connections + " (KiB)",
+                    rssAll < 0 ? null : rssAll);
+            r.add("server_rss_per_held_conn_bytes", "server RSS per connection, first " + held + " (bytes)",
+                    known ? (rssHeld - rssFixed) * 1024.0 / held : null);
+            r.add("server_rss_per_added_conn_bytes", "server RSS per added connection (bytes)",
+                    known ? (rssAll - rssHeld) * 1024.0 / options.add : null);
+        }
+        addCpu(r, a, sample(System.nanoTime()), -1);
+        return lost == 0 ? EXIT_OK : EXIT_FAILED;
     }
 
     // ---- idle ----

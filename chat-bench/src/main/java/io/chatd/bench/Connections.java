@@ -35,7 +35,10 @@ final class Connections implements LoadContext.Listener {
     private final List<InetSocketAddress> sources;
     private final int maxInFlight;
     private final long handshakeTimeoutMillis;
-    private final CompletableFuture<Void> settled = new CompletableFuture<>();
+    /** Completes once the connections up to {@link #limit} are ready or failed. */
+    private CompletableFuture<Void> settled = new CompletableFuture<>();
+    /** Connections below this index are to be opened. */
+    private int limit;
 
     private int next;
     private int inFlight;
@@ -60,25 +63,46 @@ final class Connections implements LoadContext.Listener {
         this.sources = sources;
         this.maxInFlight = maxInFlight;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
-        this.bootstrap = new Bootstrap()
+        this.bootstrap = bootstrap(loop, transport, sources, handshakeTimeoutMillis);
+    }
+
+    /** The client bootstrap of the bench: TCP_NODELAY, connect timeout, source addresses without port binding. */
+    static Bootstrap bootstrap(EventLoop loop, Transports transport, List<InetSocketAddress> sources,
+                               long connectTimeoutMillis) {
+        Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, handshakeTimeoutMillis));
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
         if (transport == Transports.EPOLL && !sources.isEmpty()) {
             // Pick the port at connect(), per (source, destination): otherwise bind() reserves a port per socket
             // and the ephemeral range caps the connections however many source addresses there are.
-            bootstrap.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+            b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
         }
+        return b;
     }
 
     /** Starts connecting; completes once every connection is ready or failed. */
     CompletableFuture<Void> connectAll() {
+        return connectUpTo(all.length);
+    }
+
+    /**
+     * Connects the first {@code count} connections (those not started yet); completes once all of them are ready
+     * or failed. The memory mode connects in two steps and reads the server's RSS in between.
+     */
+    CompletableFuture<Void> connectUpTo(int count) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         loop.execute(() -> {
+            settled = done;
+            limit = Math.min(count, all.length);
             firstConnectNanos = System.nanoTime();
+            handshakes = 0;
+            handshakeMicros.reset();
             launch();
+            checkSettled();
         });
-        return settled;
+        return done;
     }
 
     private void launch() {
@@ -87,7 +111,7 @@ final class Connections implements LoadContext.Listener {
         }
         launching = true;
         try {
-            while (inFlight < maxInFlight && next < all.length) {
+            while (inFlight < maxInFlight && next < limit) {
                 open(next++);
             }
         } finally {
@@ -114,11 +138,11 @@ final class Connections implements LoadContext.Listener {
 
     /** Gives up on every connection not ready yet, and on those never started; for the connect timeout. */
     void abandonUnready(String reason) {
-        for (int i = next; i < all.length; i++) {
+        for (int i = next; i < limit; i++) {
             failed++;
             failureReasons.merge("not started: " + reason, 1, Integer::sum);
         }
-        next = all.length;
+        next = Math.max(next, limit);
         for (LoadConnection c : all) {
             if (c != null && !c.isReady()) {
                 c.fail(reason);
@@ -190,7 +214,7 @@ final class Connections implements LoadContext.Listener {
     }
 
     private void checkSettled() {
-        if (ready + failed >= all.length) {
+        if (ready + failed >= limit) {
             settled.complete(null);
         }
     }

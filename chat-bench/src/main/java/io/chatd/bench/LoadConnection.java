@@ -366,12 +366,13 @@ final class LoadConnection extends ChannelInboundHandlerAdapter implements Frame
 
     /**
      * Leaves any default room the server put us in (its traffic would blur the figures; better run the server
-     * with {@code --default-room ''}), then joins our room, or is ready at once without one.
+     * with {@code --default-room ''}), unless the scenario is about that room, then joins our room, or is ready
+     * at once without one.
      */
     private void onWelcome(String welcome) {
         int open = welcome.indexOf("\"rooms\":[");
         int close = open < 0 ? -1 : welcome.indexOf(']', open);
-        if (open >= 0 && close > open) {
+        if (open >= 0 && close > open && !shared.topology.scenario.keepsDefaultRooms()) {
             for (String quoted : welcome.substring(open + 9, close).split(",")) {
                 String defaultRoom = quoted.replace("\"", "").trim();
                 if (!defaultRoom.isEmpty() && !defaultRoom.equals(room)) {

@@ -12,7 +12,10 @@ final class LoadOptions {
             description = "Server WebSocket URL; must be loopback (default: ${DEFAULT-VALUE}).")
     String url;
 
-    @Option(names = "--connections", defaultValue = "1000", description = "WebSocket connections (default: ${DEFAULT-VALUE}).")
+    /** -1 until {@link #applyDefaults}: the default depends on the scenario. */
+    @Option(names = "--connections", defaultValue = "-1",
+            description = "WebSocket connections; memory: those held before --add (default: 1000; storm, restart: "
+                    + "10000; memory: 5000).")
     int connections;
 
     @Option(names = "--rate", defaultValue = "500",
@@ -56,8 +59,10 @@ final class LoadOptions {
     @Option(names = "--server-pid", description = "Server process to observe: CPU time and RSS from /proc.")
     Long serverPid;
 
-    @Option(names = "--max-handshakes", defaultValue = "200",
-            description = "Upgrades in flight at once while connecting (default: ${DEFAULT-VALUE}).")
+    /** -1 until {@link #applyDefaults}: the default depends on the scenario. */
+    @Option(names = "--max-handshakes", defaultValue = "-1",
+            description = "Upgrades in flight at once while connecting (default: 200; storm, restart: no limit, "
+                    + "every client at once as in a real storm).")
     int maxHandshakes;
 
     @Option(names = "--connect-timeout", defaultValue = "60s", converter = DurationConverter.class,
@@ -71,6 +76,41 @@ final class LoadOptions {
     @Option(names = "--drain-timeout", defaultValue = "5s", converter = DurationConverter.class,
             description = "Wait after the last send for deliveries still on their way (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
+
+    @Option(names = "--rounds", defaultValue = "2",
+            description = "storm: storms of --connections, each after the previous one's connections closed; the "
+                    + "first (on a fresh server) is reported as cold, the others as warm (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--add", defaultValue = "10000",
+            description = "memory: connections added to the --connections held; the report gives the server's RSS "
+                    + "growth per added connection (default: ${DEFAULT-VALUE}).")
+    int add;
+
+    @Option(names = "--settle", defaultValue = "2s", converter = DurationConverter.class,
+            description = "storm, memory: wait after connecting before reading the server's CPU and RSS, so work "
+                    + "queued by the last connections is counted (default: ${DEFAULT-VALUE}).")
+    Duration settle;
+
+    @Option(names = "--ready-file",
+            description = "restart: file written once every client is connected and held for --duration; the "
+                    + "moment to restart the server (scripts/bench restart waits for it).")
+    java.nio.file.Path readyFile;
+
+    @Option(names = "--restart-wait", defaultValue = "5m", converter = DurationConverter.class,
+            description = "restart: how long to wait, once ready, for the server to close the connections "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration restartWait;
+
+    /** Fills in the flags whose default depends on the scenario. */
+    void applyDefaults(Scenario scenario) {
+        if (connections == -1) {
+            connections = scenario.defaultConnections();
+        }
+        if (maxHandshakes == -1) {
+            maxHandshakes = scenario.keepsDefaultRooms() ? Integer.MAX_VALUE : 200;
+        }
+    }
 
     /** Checks what picocli's types do not; returns the problem, or null. */
     String problem() {
@@ -101,7 +141,16 @@ final class LoadOptions {
         if (users < 0) {
             return "--users must not be negative";
         }
-        for (Duration d : new Duration[] {connectTimeout, handshakeTimeout, drainTimeout}) {
+        if (rounds < 1) {
+            return "--rounds must be at least 1";
+        }
+        if (add < 1) {
+            return "--add must be at least 1";
+        }
+        if (settle.isNegative()) {
+            return "--settle must not be negative";
+        }
+        for (Duration d : new Duration[] {connectTimeout, handshakeTimeout, drainTimeout, restartWait}) {
             if (d.isNegative() || d.isZero()) {
                 return "timeouts must be above 0";
             }

@@ -47,6 +47,19 @@ final class Report {
         return this;
     }
 
+    /** Appends every row of {@code other} to the table only; its fields go elsewhere (a nested list). */
+    Report appendRows(Report other) {
+        rows.addAll(other.rows);
+        return this;
+    }
+
+    /** Appends every row of {@code other}, and its fields with {@code prefix} before their keys. */
+    Report appendPrefixed(String prefix, Report other) {
+        rows.addAll(other.rows);
+        other.json.forEach((key, value) -> json.put(prefix + key, value));
+        return this;
+    }
+
     /** The JSON fields, for nesting one report into another. */
     Map<String, Object> fields() {
         return json;

@@ -52,7 +52,12 @@ final class SweepCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rates must all be above 0");
         }
         BenchRun run = BenchMain.prepare(spec, options, scenario);
-        Watchdog.start(BenchRun.budget(options, sorted.size()));
-        return run.run(sorted, new BenchRun.Criteria(maxLossPercent, maxP99Millis, keepGoing), System.out);
+        Thread watchdog = Watchdog.start(BenchRun.budget(options, sorted.size()));
+        try {
+            return run.run(sorted, new BenchRun.Criteria(maxLossPercent, maxP99Millis, keepGoing),
+                    spec.commandLine().getOut());
+        } finally {
+            watchdog.interrupt();
+        }
     }
 }

@@ -13,7 +13,8 @@ final class Watchdog {
     private Watchdog() {
     }
 
-    static void start(Duration budget) {
+    /** Starts the watchdog; interrupting the returned thread disarms it (for runs inside a longer-lived JVM). */
+    static Thread start(Duration budget) {
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(budget.toMillis());
@@ -27,5 +28,6 @@ final class Watchdog {
         }, "bench-watchdog");
         t.setDaemon(true);
         t.start();
+        return t;
     }
 }

@@ -151,6 +151,10 @@ public final class AdminApiHandler extends ChannelInboundHandlerAdapter {
         if (outcome == Privates.Outcome.OFFLINE) {
             throw new RequestException(ErrorCode.USER_OFFLINE, to + " is not connected", null);
         }
+        if (outcome == Privates.Outcome.OFFLINE_FULL) {
+            throw new RequestException(ErrorCode.OFFLINE_FULL, to + " is not connected, and too many messages "
+                    + "already wait for offline users; not sent", null);
+        }
         if (outcome == Privates.Outcome.OVERLOADED) {
             send(ctx, request, response(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     error(ErrorCode.STORE_FAILED, "the store is overloaded; the message was not sent")));
@@ -171,11 +175,11 @@ public final class AdminApiHandler extends ChannelInboundHandlerAdapter {
         List<CompletableFuture<JsonObject>> counts = new ArrayList<>(names.size());
         for (String name : names) {
             CompletableFuture<JsonObject> count = new CompletableFuture<>();
-            chat.rooms().inspect(name, (users, lastSeq) -> {
+            chat.rooms().inspect(name, null, 0, snapshot -> {
                 JsonObject room = new JsonObject();
                 room.addProperty("room", name);
-                room.addProperty("users", users.size());
-                room.addProperty("lastSeq", lastSeq);
+                room.addProperty("users", snapshot.userCount());
+                room.addProperty("lastSeq", snapshot.lastSeq());
                 count.complete(room);
             });
             counts.add(count);
@@ -215,25 +219,20 @@ public final class AdminApiHandler extends ChannelInboundHandlerAdapter {
             }
         }
         List<String> afters = query.parameters().get("after");
-        String after = afters == null ? "" : afters.get(0);
+        String after = afters == null ? null : afters.get(0);
         int pageSize = limit;
         request.retain();
-        chat.rooms().inspect(name, (users, lastSeq) -> {
+        chat.rooms().inspect(name, after, pageSize + 1, snapshot -> {
             try {
-                List<String> sorted = new ArrayList<>(users.size());
-                for (String user : users) { // copied here, on the room's loop
-                    if (user.compareTo(after) > 0) {
-                        sorted.add(user);
-                    }
-                }
-                Collections.sort(sorted);
+                boolean more = snapshot.users().size() > pageSize;
                 JsonArray page = new JsonArray();
-                sorted.stream().limit(pageSize).forEach(page::add);
+                snapshot.users().stream().limit(pageSize).forEach(page::add);
                 JsonObject json = new JsonObject();
                 json.addProperty("room", name);
-                json.addProperty("lastSeq", lastSeq);
+                json.addProperty("lastSeq", snapshot.lastSeq());
+                json.addProperty("userCount", snapshot.userCount());
                 json.add("users", page);
-                json.addProperty("more", sorted.size() > pageSize);
+                json.addProperty("more", more);
                 send(ctx, request, response(HttpResponseStatus.OK, json));
             } finally {
                 request.release();

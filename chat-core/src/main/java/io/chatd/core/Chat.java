@@ -10,6 +10,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -57,10 +58,15 @@ public final class Chat implements AutoCloseable {
     private final Privates privates;
     private final RecentIds recentIds;
     /** The numbering's epoch, sent in {@code welcome} and {@code resume}; see docs/protocol.md. */
+    /** Request line up to 4 KB, headers up to 8 KB; immutable, so shared by every connection's codec. */
+    private static final HttpDecoderConfig HTTP_DECODER_CONFIG = new HttpDecoderConfig()
+            .setMaxInitialLineLength(4096).setMaxHeaderSize(8192).setMaxChunkSize(8192);
     private final String epoch;
     /** Every open WebSocket, for the connection count and shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
+    /** Immutable, so one serves every connection: building it per handshake was a measurable share of the garbage. */
+    private final WebSocketServerProtocolConfig protocolConfig;
     private final ConnectionLimiter connectionLimiter;
     private final RoomOccupancy roomOccupancy;
     private final ConcurrentHashMap<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
@@ -72,7 +78,7 @@ public final class Chat implements AutoCloseable {
         this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp());
         this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
         this.persister = new Persister(Objects.requireNonNull(config.store().get(), "store"), config.retention(),
-                "chat-store", stats);
+                config.pruneInterval(), "chat-store", stats);
         stats.storeQueue = persister::queued;
         String stored = persister.initialState().epoch();
         // A store that cannot vouch for its numbering across restarts (memory) gets a new epoch every start.
@@ -80,11 +86,20 @@ public final class Chat implements AutoCloseable {
         // What one answer (a history page, a replay, a page of stored messages) may queue on a connection at once:
         // a quarter of the outbound cap, so that the server's own backlog never trips the slow-consumer close.
         int answerBytes = Math.max(1, config.maxOutboundBytes() / 4);
-        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), answerBytes, epoch);
-        this.privates = new Privates(users, persister, stats, config.offlineMaxPerUser(), answerBytes);
+        this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), answerBytes, epoch,
+                new Presence(config.presenceNoticesMax(), config.presenceNamesMax(),
+                        config.presenceInterval().toNanos(), stats));
+        this.privates = new Privates(users, persister, stats, config, answerBytes);
+        // What the store forgot at a prune, chat-core forgets too: names nobody uses any more cost nothing.
+        persister.afterPrune(store -> {
+            long now = System.currentTimeMillis();
+            rooms.forgetSilent(now - config.historyTtl().toMillis());
+            privates.pruned(now - config.offlineTtl().toMillis(), store.undeliveredBySender());
+        });
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
+        this.protocolConfig = protocolConfig(config);
     }
 
     /**
@@ -112,6 +127,11 @@ public final class Chat implements AutoCloseable {
 
     public ChatStats stats() {
         return stats;
+    }
+
+    /** The open WebSocket channels; for tests that look at a connection's server side. */
+    ChannelGroup channels() {
+        return connections;
     }
 
     /** Open WebSocket connections. */
@@ -152,7 +172,7 @@ public final class Chat implements AutoCloseable {
             @Override
             protected void initChannel(Channel ch) {
                 ChannelPipeline p = ch.pipeline();
-                p.addLast("http-codec", new HttpServerCodec(4096, 8192, 8192));
+                p.addLast("http-codec", new HttpServerCodec(HTTP_DECODER_CONFIG));
                 p.addLast("http-aggregator", new HttpObjectAggregator(config.maxHttpRequestBytes()));
                 addTo(p);
             }
@@ -172,7 +192,7 @@ public final class Chat implements AutoCloseable {
         ch.config().setWriteBufferWaterMark(
                 new WriteBufferWaterMark(config.maxOutboundBytes() / 2, config.maxOutboundBytes()));
         pipeline.addLast("chat-http", httpHandler);
-        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig()));
+        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig));
         // Before the protocol handler, after the decoder and UTF-8 validator it installs before itself.
         pipeline.addBefore("websocket", "protocol-errors", ProtocolErrorHandler.INSTANCE);
         pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
@@ -181,7 +201,7 @@ public final class Chat implements AutoCloseable {
         pipeline.addLast("chat-frames", new ChatFrameHandler(this));
     }
 
-    private WebSocketServerProtocolConfig protocolConfig() {
+    private static WebSocketServerProtocolConfig protocolConfig(ChatConfig config) {
         return WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(config.websocketPath())
                 // The gate already matched the path exactly; this lets "?user=" through.
@@ -227,7 +247,8 @@ public final class Chat implements AutoCloseable {
      * Sends a private message from application code to every connection of {@code to}. When {@code to} has no
      * connection the message is stored and delivered on its next connect. Completes once the message (or, when
      * delivered live, its conversation seq) is stored; fails with {@link java.util.concurrent.RejectedExecutionException}
-     * when {@code to} is offline and offline storage is off ({@link ChatConfig#offlineMaxPerUser()} 0) or the store
+     * when {@code to} is offline and offline storage is off ({@link ChatConfig#offlineMaxPerUser()} 0) or full
+     * ({@link ChatConfig#offlineMaxPerSender()} for {@code from}, {@link ChatConfig#offlineMaxTotal()}), or the store
      * is overloaded, and with the store's exception when the commit failed.
      *
      * @param from the sender shown to the recipient; any string, need not be a connected user
@@ -242,6 +263,9 @@ public final class Chat implements AutoCloseable {
                 receipt::completeExceptionally);
         if (outcome == Privates.Outcome.OFFLINE) {
             receipt.completeExceptionally(new RejectedExecutionException(to + " is not connected"));
+        } else if (outcome == Privates.Outcome.OFFLINE_FULL) {
+            receipt.completeExceptionally(new RejectedExecutionException(
+                    "too many private messages are waiting for offline users"));
         } else if (outcome == Privates.Outcome.OVERLOADED) {
             receipt.completeExceptionally(new RejectedExecutionException("the store is overloaded"));
         }

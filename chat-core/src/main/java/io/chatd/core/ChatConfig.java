@@ -57,6 +57,13 @@ public final class ChatConfig {
     private final Duration historyTtl;
     private final int offlineMaxPerUser;
     private final Duration offlineTtl;
+    private final int offlineMaxPerSender;
+    private final int offlineMaxTotal;
+    private final Duration pruneInterval;
+    // ---- presence (issue 11) ----
+    private final int presenceNoticesMax;
+    private final int presenceNamesMax;
+    private final Duration presenceInterval;
     private final Duration dedupWindow;
     private final int dedupMaxIds;
 
@@ -107,6 +114,12 @@ public final class ChatConfig {
         historyTtl = positive(b.historyTtl, "historyTtl");
         offlineMaxPerUser = atLeast(b.offlineMaxPerUser, 0, "offlineMaxPerUser");
         offlineTtl = positive(b.offlineTtl, "offlineTtl");
+        offlineMaxPerSender = atLeast(b.offlineMaxPerSender, 1, "offlineMaxPerSender");
+        offlineMaxTotal = atLeast(b.offlineMaxTotal, 1, "offlineMaxTotal");
+        pruneInterval = positive(b.pruneInterval, "pruneInterval");
+        presenceNoticesMax = atLeast(b.presenceNoticesMax, 0, "presenceNoticesMax");
+        presenceNamesMax = atLeast(b.presenceNamesMax, 0, "presenceNamesMax");
+        presenceInterval = positive(b.presenceInterval, "presenceInterval");
         dedupWindow = positive(b.dedupWindow, "dedupWindow");
         dedupMaxIds = atLeast(b.dedupMaxIds, 1, "dedupMaxIds");
     }
@@ -276,6 +289,48 @@ public final class ChatConfig {
         return offlineTtl;
     }
 
+    /**
+     * Most stored private messages one sender may have waiting for offline recipients, all recipients together;
+     * past it a {@code private} to an offline user gets {@code offline_full} until some are delivered or expire.
+     * Without it one client could fill the store with messages to names no one will ever connect as.
+     */
+    public int offlineMaxPerSender() {
+        return offlineMaxPerSender;
+    }
+
+    /** Most stored private messages waiting for offline recipients, all senders together (then offline_full). */
+    public int offlineMaxTotal() {
+        return offlineMaxTotal;
+    }
+
+    /**
+     * How often the store drops what the retention no longer covers, and forgets the numbering of rooms and
+     * conversations that fell silent (see {@link io.chatd.core.store.MessageStore#prune}).
+     */
+    public Duration pruneInterval() {
+        return pruneInterval;
+    }
+
+    /**
+     * Rooms of up to this many users send a {@code join} or {@code leave} notice to every member per change;
+     * larger rooms gather changes into one {@code presence} frame per {@link #presenceInterval()}, which keeps a
+     * reconnect storm linear instead of quadratic in the room's size.
+     */
+    public int presenceNoticesMax() {
+        return presenceNoticesMax;
+    }
+
+    /** Rooms of up to this many users name who joined and left in their {@code presence} frames; larger ones
+     * send only the user count. */
+    public int presenceNamesMax() {
+        return presenceNamesMax;
+    }
+
+    /** How often a room past {@link #presenceNoticesMax()} users announces its gathered presence changes. */
+    public Duration presenceInterval() {
+        return presenceInterval;
+    }
+
     /** How long a client id is remembered, so that resending it returns the original ack. */
     public Duration dedupWindow() {
         return dedupWindow;
@@ -308,6 +363,9 @@ public final class ChatConfig {
                 + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", maxRoomMembers=" + maxRoomMembers
                 + ", trustedProxies=" + trustedProxies + ", historySize=" + historySize + ", historyTtl=" + historyTtl
                 + ", offlineMaxPerUser=" + offlineMaxPerUser + ", offlineTtl=" + offlineTtl
+                + ", offlineMaxPerSender=" + offlineMaxPerSender + ", offlineMaxTotal=" + offlineMaxTotal
+                + ", pruneInterval=" + pruneInterval + ", presenceNoticesMax=" + presenceNoticesMax
+                + ", presenceNamesMax=" + presenceNamesMax + ", presenceInterval=" + presenceInterval
                 + ", dedupWindow=" + dedupWindow + ", dedupMaxIds=" + dedupMaxIds + '}';
     }
 
@@ -339,6 +397,12 @@ public final class ChatConfig {
         private Duration historyTtl = Duration.ofHours(24);
         private int offlineMaxPerUser = 1000;
         private Duration offlineTtl = Duration.ofDays(7);
+        private int offlineMaxPerSender = 1000;
+        private int offlineMaxTotal = 1_000_000;
+        private Duration pruneInterval = Duration.ofMinutes(1);
+        private int presenceNoticesMax = 100;
+        private int presenceNamesMax = 1000;
+        private Duration presenceInterval = Duration.ofSeconds(1);
         private Duration dedupWindow = Duration.ofMinutes(10);
         private int dedupMaxIds = RecentIds.DEFAULT_MAX_IDS;
 
@@ -372,6 +436,12 @@ public final class ChatConfig {
             historyTtl = c.historyTtl;
             offlineMaxPerUser = c.offlineMaxPerUser;
             offlineTtl = c.offlineTtl;
+            offlineMaxPerSender = c.offlineMaxPerSender;
+            offlineMaxTotal = c.offlineMaxTotal;
+            pruneInterval = c.pruneInterval;
+            presenceNoticesMax = c.presenceNoticesMax;
+            presenceNamesMax = c.presenceNamesMax;
+            presenceInterval = c.presenceInterval;
             dedupWindow = c.dedupWindow;
             dedupMaxIds = c.dedupMaxIds;
         }
@@ -531,6 +601,42 @@ public final class ChatConfig {
         /** Default 7 days. */
         public Builder offlineTtl(Duration offlineTtl) {
             this.offlineTtl = offlineTtl;
+            return this;
+        }
+
+        /** Default 1000 messages per sender; see {@link ChatConfig#offlineMaxPerSender()}. */
+        public Builder offlineMaxPerSender(int offlineMaxPerSender) {
+            this.offlineMaxPerSender = offlineMaxPerSender;
+            return this;
+        }
+
+        /** Default 1,000,000 messages. */
+        public Builder offlineMaxTotal(int offlineMaxTotal) {
+            this.offlineMaxTotal = offlineMaxTotal;
+            return this;
+        }
+
+        /** Default 1 min. */
+        public Builder pruneInterval(Duration pruneInterval) {
+            this.pruneInterval = pruneInterval;
+            return this;
+        }
+
+        /** Default 100 users; see {@link ChatConfig#presenceNoticesMax()}. */
+        public Builder presenceNoticesMax(int presenceNoticesMax) {
+            this.presenceNoticesMax = presenceNoticesMax;
+            return this;
+        }
+
+        /** Default 1000 users; see {@link ChatConfig#presenceNamesMax()}. */
+        public Builder presenceNamesMax(int presenceNamesMax) {
+            this.presenceNamesMax = presenceNamesMax;
+            return this;
+        }
+
+        /** Default 1 s. */
+        public Builder presenceInterval(Duration presenceInterval) {
+            this.presenceInterval = presenceInterval;
             return this;
         }
 

@@ -34,6 +34,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     private static final Set<String> JOIN_FIELDS = Set.of("room", "since", "epoch");
     private static final Set<String> ROOM_FIELDS = Set.of("room");
     private static final Set<String> HISTORY_FIELDS = Set.of("room", "before", "limit");
+    private static final Set<String> WHO_FIELDS = Set.of("room", "after", "limit");
+    /** Most users in one {@code who} answer: a room of any size answers in pages of at most this many. */
+    static final int MAX_WHO_LIMIT = 1000;
     private static final Set<String> READ_FIELDS = Set.of("with", "seq");
     /** Most messages in a history page; RoomRegistry.history also bounds the page's bytes. */
     static final int MAX_HISTORY_LIMIT = 100;
@@ -227,7 +230,14 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 chat.roomOccupancy().exit(room);
                 chat.rooms().leave(connection, room, true);
             }
-            case "who" -> chat.rooms().who(connection, joinedRoom(request.onlyFields(ROOM_FIELDS)));
+            case "who" -> {
+                String room = joinedRoom(request.onlyFields(WHO_FIELDS));
+                String after = request.optionalString("after", 64);
+                // A larger limit is capped, not refused, as for history: the client gets a page and "more".
+                int limit = (int) Math.min(MAX_WHO_LIMIT,
+                        request.optionalLong("limit", 1, Integer.MAX_VALUE, MAX_WHO_LIMIT));
+                chat.rooms().who(connection, room, after, limit);
+            }
             case "history" -> {
                 request.onlyFields(HISTORY_FIELDS);
                 String room = joinedRoom(request);
@@ -303,14 +313,17 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             sender.send(ServerMessages.error(sender.channel.alloc(), ErrorCode.STORE_FAILED,
                     "the message could not be stored", id));
         });
-        if (outcome == Privates.Outcome.OFFLINE || outcome == Privates.Outcome.OVERLOADED) {
+        if (outcome != Privates.Outcome.DELIVERED && outcome != Privates.Outcome.STORING) {
             if (claim != null) {
                 chat.recentIds().abandon(claim, new IllegalStateException(outcome.name()));
             }
-            if (outcome == Privates.Outcome.OFFLINE) {
-                throw new RequestException(ErrorCode.USER_OFFLINE, to + " is not connected", id);
+            switch (outcome) {
+                case OFFLINE -> throw new RequestException(ErrorCode.USER_OFFLINE, to + " is not connected", id);
+                case OFFLINE_FULL -> throw new RequestException(ErrorCode.OFFLINE_FULL, to + " is not connected, and too"
+                        + " many messages already wait for offline users (yours, or the server's); not sent", id);
+                default -> throw new RequestException(ErrorCode.STORE_FAILED,
+                        "the store is overloaded; the message was not sent", id);
             }
-            throw new RequestException(ErrorCode.STORE_FAILED, "the store is overloaded; the message was not sent", id);
         }
     }
 

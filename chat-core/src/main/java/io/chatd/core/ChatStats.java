@@ -15,6 +15,7 @@ public final class ChatStats {
     final LongAdder roomMessages = new LongAdder();
     final LongAdder privateMessages = new LongAdder();
     final LongAdder deliveries = new LongAdder();
+    final LongAdder presenceFrames = new LongAdder();
     final LongAdder errorsSent = new LongAdder();
     final LongAdder slowConsumerDisconnects = new LongAdder();
     final LongAdder idleDisconnects = new LongAdder();
@@ -153,6 +154,14 @@ public final class ChatStats {
     /** Chat messages queued to a connection: one room message to N members counts N. */
     public long deliveries() {
         return deliveries.sum();
+    }
+
+    /**
+     * Presence frames queued to connections ({@code join} and {@code leave} notices, gathered {@code presence}
+     * frames): one frame to N members counts N. Grows linearly with arrivals, however big the room.
+     */
+    public long presenceFrames() {
+        return presenceFrames.sum();
     }
 
     /** Error frames sent. */

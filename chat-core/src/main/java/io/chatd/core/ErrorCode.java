@@ -37,7 +37,13 @@ public enum ErrorCode {
      * The {@code id} was already used by this user, within the dedup window, for a different message (other
      * content, room or recipient). Nothing was sent: send it again with a new id.
      */
-    ID_CONFLICT;
+    ID_CONFLICT,
+    /**
+     * A private message to an offline user was not stored: its sender already has as many messages waiting for
+     * offline users as the server allows, or the server holds as many as it allows in total. Nothing was sent:
+     * retry once recipients have connected.
+     */
+    OFFLINE_FULL;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
 

@@ -4,10 +4,12 @@ import io.chatd.core.store.MessageStore;
 import io.chatd.core.store.Retention;
 import io.chatd.core.store.StoreState;
 import io.chatd.core.store.WriteBatch;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
@@ -32,7 +34,6 @@ final class Persister implements AutoCloseable {
     static final int MAX_QUEUED = 100_000;
     /** Most operations taken into one turn (one commit, unless reads split it). */
     private static final int MAX_BATCH = 4096;
-    private static final long PRUNE_EVERY_MILLIS = 60_000;
     /**
      * How long the store thread waits after the first operation of a batch for others to join it. On a busy
      * server with few cores, each wake-up and commit of the store thread takes the CPU from an event loop: with
@@ -50,24 +51,70 @@ final class Persister implements AutoCloseable {
         final Consumer<WriteBatch> fill;
         final Runnable committed;
         final Consumer<Throwable> failed;
-        final Runnable read;
+        final PendingRead<?> read;
+        /** For a read: whether it runs on the store thread itself, ordered with the writes queued after it. */
+        final boolean betweenWrites;
 
-        Op(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed, Runnable read) {
+        Op(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed, PendingRead<?> read,
+           boolean betweenWrites) {
             this.fill = fill;
             this.committed = committed;
             this.failed = failed;
             this.read = read;
+            this.betweenWrites = betweenWrites;
         }
     }
 
-    private static final Op STOP = new Op(null, null, null, null);
+    /** A read and whom to tell its outcome. */
+    private final class PendingRead<T> implements Runnable {
+        final Read<T> read;
+        final BiConsumer<T, Throwable> done;
+
+        PendingRead(Read<T> read, BiConsumer<T, Throwable> done) {
+            this.read = read;
+            this.done = done;
+        }
+
+        @Override
+        public void run() {
+            T result;
+            try {
+                result = read.run(store);
+            } catch (RuntimeException e) {
+                log.warn("store read failed: {}", e.toString());
+                done.accept(null, e);
+                return;
+            }
+            done.accept(result, null);
+        }
+
+        void refuse() {
+            done.accept(null, new RejectedExecutionException("too many store reads waiting"));
+        }
+    }
+
+    private static final Op STOP = new Op(null, null, null, null, false);
 
     private final MessageStore store;
     private final BlockingQueue<Op> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final WriteBatch batch = new WriteBatch();
     private final List<Op> batchOps = new ArrayList<>();
     private final Thread thread;
+    /**
+     * Runs reads that need not be ordered with later writes (history, resume replays), so that a client that
+     * keeps reading costs the writer nothing: the store thread is every sender's ack path. Each read is handed
+     * over once the writes queued before it are committed.
+     */
+    private final Thread reader;
+    private final BlockingQueue<PendingRead<?>> reads = new ArrayBlockingQueue<>(MAX_QUEUED);
+    /** Reads whose writes are in the current batch: handed to the reader after its commit. */
+    private final List<PendingRead<?>> readsAfterCommit = new ArrayList<>();
+    /** Tells the reader to stop; never run. */
+    private final PendingRead<Void> stopReader = new PendingRead<>(store -> null, (v, e) -> { });
     private final StoreState initialState;
+    private final long pruneEveryMillis;
+    /** Runs on the store thread after each prune, to forget in memory what the store forgot. */
+    private volatile Consumer<MessageStore> afterPrune = store -> { };
     private long nextPrune;
     /** Set by {@link #close}: an operation offered after it would never run, so it is refused. */
     private volatile boolean stopped;
@@ -75,18 +122,22 @@ final class Persister implements AutoCloseable {
     private volatile boolean failing;
     private final ChatStats stats;
 
-    /** Opens the store on the calling thread, then starts the store thread. */
-    Persister(MessageStore store, Retention retention, String name) {
-        this(store, retention, name, new ChatStats());
+    /** Opens the store on the calling thread, then starts the store thread; prunes every {@code pruneEvery}. */
+    Persister(MessageStore store, Retention retention, Duration pruneEvery, String name) {
+        this(store, retention, pruneEvery, name, new ChatStats());
     }
 
-    /** Like {@link #Persister(MessageStore, Retention, String)}, timing each commit into {@code stats}. */
-    Persister(MessageStore store, Retention retention, String name, ChatStats stats) {
+    /** Like {@link #Persister(MessageStore, Retention, Duration, String)}, timing each commit into {@code stats}. */
+    Persister(MessageStore store, Retention retention, Duration pruneEvery, String name, ChatStats stats) {
         this.stats = stats;
         this.store = store;
+        this.pruneEveryMillis = pruneEvery.toMillis();
         this.initialState = store.open(retention);
         this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
+        this.reader = new Thread(this::runReads, name + "-reader");
+        reader.setDaemon(true);
+        reader.start();
         thread.start();
     }
 
@@ -104,32 +155,40 @@ final class Persister implements AutoCloseable {
         return !stopped && !failing && thread.isAlive();
     }
 
+    /** Sets what runs on the store thread after each prune, with the store (which it may read). */
+    void afterPrune(Consumer<MessageStore> task) {
+        this.afterPrune = task;
+    }
+
     /**
      * Queues a write: {@code fill} adds to the batch (on the store thread), {@code committed} runs once it is
      * durable, {@code failed} if the commit failed. Returns false, running nothing, when the queue is full.
      */
     boolean write(Consumer<WriteBatch> fill, Runnable committed, Consumer<Throwable> failed) {
-        return !stopped && queue.offer(new Op(fill, committed, failed, null));
+        return !stopped && queue.offer(new Op(fill, committed, failed, null, false));
     }
 
-    /** Runs {@code read} after every write queued before it is committed; {@code done} gets its result or error. */
+    /**
+     * Runs {@code read} on the reader thread, once every write queued before it is committed (or failed), so it
+     * sees them; writes queued after it may or may not be seen. {@code done} gets its result or error, on the
+     * reader thread. The read may only call {@link MessageStore#roomMessages}, the one method a store serves
+     * beside its writes.
+     */
     <T> boolean read(Read<T> read, BiConsumer<T, Throwable> done) {
-        return !stopped && queue.offer(new Op(null, null, null, () -> {
-            T result;
-            try {
-                result = read.run(store);
-            } catch (RuntimeException e) {
-                log.warn("store read failed: {}", e.toString());
-                done.accept(null, e);
-                return;
-            }
-            done.accept(result, null);
-        }));
+        return !stopped && queue.offer(new Op(null, null, null, new PendingRead<>(read, done), false));
+    }
+
+    /**
+     * Runs {@code read} on the store thread itself, after every write queued before it is committed and before
+     * any write queued after it: for a read that must not miss or double a write racing it (see {@link Privates}).
+     */
+    <T> boolean readBetweenWrites(Read<T> read, BiConsumer<T, Throwable> done) {
+        return !stopped && queue.offer(new Op(null, null, null, new PendingRead<>(read, done), true));
     }
 
     private void run() {
         List<Op> ops = new ArrayList<>();
-        nextPrune = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;
+        nextPrune = System.currentTimeMillis() + pruneEveryMillis;
         boolean stopping = false;
         while (!stopping || !queue.isEmpty()) {
             try {
@@ -147,29 +206,70 @@ final class Persister implements AutoCloseable {
             for (Op op : ops) {
                 if (op == STOP) {
                     stopping = true;
-                } else if (op.read != null) {
+                } else if (op.read != null && op.betweenWrites) {
                     commit(); // the read must see every write queued before it
                     safely(op.read);
+                } else if (op.read != null) {
+                    readsAfterCommit.add(op.read);
                 } else {
                     fill(op);
                 }
             }
             ops.clear();
             commit();
+            handOverReads();
             long now = System.currentTimeMillis();
             if (now >= nextPrune) {
-                nextPrune = now + PRUNE_EVERY_MILLIS;
+                nextPrune = now + pruneEveryMillis;
                 try {
                     store.prune(now);
+                    afterPrune.accept(store);
                 } catch (RuntimeException e) {
                     log.warn("store prune failed: {}", e.toString());
                 }
             }
         }
+        stopReader();
         try {
             store.close();
         } catch (RuntimeException e) {
             log.warn("store close failed: {}", e.toString());
+        }
+    }
+
+    /** Gives the reader the reads whose writes were just committed; one it cannot take fails as overloaded. */
+    private void handOverReads() {
+        for (PendingRead<?> read : readsAfterCommit) {
+            if (!reads.offer(read)) {
+                safely(read::refuse);
+            }
+        }
+        readsAfterCommit.clear();
+    }
+
+    private void runReads() {
+        while (true) {
+            PendingRead<?> read;
+            try {
+                read = reads.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (read == stopReader) {
+                return;
+            }
+            safely(read);
+        }
+    }
+
+    /** Lets the reader finish the reads handed to it, so none runs on a closed store. */
+    private void stopReader() {
+        try {
+            reads.put(stopReader);
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            reader.interrupt();
+            Thread.currentThread().interrupt();
         }
     }
 

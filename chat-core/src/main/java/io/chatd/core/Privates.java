@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * fetch and the storing of a message both run on the store thread, a message stored after a connection's fetch
  * is handed to that connection right after its commit, and one stored before is found by the fetch: never
  * missed, never doubled.
+ *
+ * <p>What a made-up name costs is bounded. A conversation silent for the offline TTL is forgotten (its numbering
+ * continues above a floor: see {@link io.chatd.core.store.StoreState#conversationSeqFloor()}), and stored
+ * messages are capped per sender and in total, besides the store's cap per recipient.
  */
 final class Privates {
 
@@ -28,21 +32,48 @@ final class Privates {
     private final Persister persister;
     private final ChatStats stats;
     private final int offlineMax;
+    private final int offlineMaxPerSender;
+    private final int offlineMaxTotal;
     /** Most bytes of stored messages queued on a connection at once: a page of its {@link Backlog}. */
     private final int pageBytes;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
-    private final ConcurrentHashMap<String, AtomicLong> conversations = new ConcurrentHashMap<>();
+    /** Conversation key to its numbering; each entry changes only inside the map's atomic compute. */
+    private final ConcurrentHashMap<String, Conversation> conversations = new ConcurrentHashMap<>();
+    /** Above every seq of the conversations forgotten: where a conversation without an entry continues. */
+    private final AtomicLong conversationFloor;
+    /**
+     * Stored messages waiting for delivery, per sender. Counted when a message is queued for storage, uncounted
+     * when delivered or refused, and set again from the store after each prune, which also drops messages.
+     */
+    private final ConcurrentHashMap<String, Integer> waitingBySender = new ConcurrentHashMap<>();
+    private final AtomicLong waitingTotal = new AtomicLong();
     private final AtomicLong lastStoredId;
 
-    Privates(UserRegistry users, Persister persister, ChatStats stats, int offlineMax, int pageBytes) {
+    /** The numbering of one conversation, and when it last had a message; written only inside compute. */
+    private static final class Conversation {
+        volatile long seq;
+        volatile long lastTs;
+
+        Conversation(long seq, long lastTs) {
+            this.seq = seq;
+            this.lastTs = lastTs;
+        }
+    }
+
+    Privates(UserRegistry users, Persister persister, ChatStats stats, ChatConfig config, int pageBytes) {
         this.users = users;
         this.persister = persister;
         this.stats = stats;
-        this.offlineMax = offlineMax;
+        this.offlineMax = config.offlineMaxPerUser();
+        this.offlineMaxPerSender = config.offlineMaxPerSender();
+        this.offlineMaxTotal = config.offlineMaxTotal();
         this.pageBytes = pageBytes;
+        long loaded = System.currentTimeMillis();
         for (Map.Entry<String, Long> e : persister.initialState().conversationSeqs().entrySet()) {
-            conversations.put(e.getKey(), new AtomicLong(e.getValue()));
+            // The store kept it, so it had a message within the TTL: it counts as active from now.
+            conversations.put(e.getKey(), new Conversation(e.getValue(), loaded));
         }
+        this.conversationFloor = new AtomicLong(persister.initialState().conversationSeqFloor());
         this.lastStoredId = new AtomicLong(persister.initialState().lastPrivateId());
     }
 
@@ -52,13 +83,14 @@ final class Privates {
     }
 
     /** The outcome of {@link #send}. */
-    enum Outcome { DELIVERED, STORING, OFFLINE, OVERLOADED }
+    enum Outcome { DELIVERED, STORING, OFFLINE, OFFLINE_FULL, OVERLOADED }
 
     /**
      * Delivers or stores a private message; {@code digest} identifies it for a resend of {@code clientId} (see
      * {@link RecentIds#digest}). {@code whenDurable} gets the ack's fields once its conversation seq
      * (and, for an offline recipient, the message) is committed; {@code whenFailed} if that failed. Returns
-     * {@link Outcome#OFFLINE} without doing anything when the recipient is offline and storage is off, and
+     * {@link Outcome#OFFLINE} without doing anything when the recipient is offline and storage is off,
+     * {@link Outcome#OFFLINE_FULL} when it would be stored past the sender's or the server's cap, and
      * {@link Outcome#OVERLOADED} when the store queue is full.
      */
     Outcome send(String from, String to, String content, String clientId, long digest,
@@ -68,9 +100,12 @@ final class Privates {
         if (offline && !storesOffline()) {
             return Outcome.OFFLINE;
         }
+        if (offline && !countWaiting(from)) {
+            return Outcome.OFFLINE_FULL;
+        }
         String key = MessageStore.conversationKey(from, to);
-        long seq = conversations.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
         long ts = System.currentTimeMillis();
+        long seq = nextSeq(key, ts);
         PrivateMessage stored = offline
                 ? new PrivateMessage(lastStoredId.incrementAndGet(), from, to, seq, ts, content) : null;
         SentId sent = new SentId(from, clientId == null ? "" : clientId, ts, seq, offline, digest);
@@ -87,8 +122,16 @@ final class Privates {
                 deliverToFetched(stored);
             }
             whenDurable.accept(sent);
-        }, whenFailed);
+        }, error -> {
+            if (stored != null) {
+                uncountWaiting(from, 1);
+            }
+            whenFailed.accept(error);
+        });
         if (!queued) {
+            if (stored != null) {
+                uncountWaiting(from, 1);
+            }
             return Outcome.OVERLOADED;
         }
         if (!offline) {
@@ -104,12 +147,88 @@ final class Privates {
         return Outcome.STORING;
     }
 
+    /** The next seq of conversation {@code key}, continuing above the floor when the conversation is not known. */
+    private long nextSeq(String key, long ts) {
+        long[] seq = new long[1];
+        conversations.compute(key, (k, known) -> {
+            Conversation c = known != null ? known : new Conversation(conversationFloor.get(), ts);
+            seq[0] = ++c.seq;
+            c.lastTs = ts;
+            return c;
+        });
+        return seq[0];
+    }
+
+    /**
+     * Counts a message {@code from} is about to store; false, counting nothing, when that would pass the sender's
+     * or the server's cap.
+     */
+    private boolean countWaiting(String from) {
+        if (waitingTotal.incrementAndGet() > offlineMaxTotal) {
+            waitingTotal.decrementAndGet();
+            return false;
+        }
+        boolean[] counted = {false};
+        waitingBySender.compute(from, (sender, n) -> {
+            int waiting = n == null ? 0 : n;
+            if (waiting >= offlineMaxPerSender) {
+                return n;
+            }
+            counted[0] = true;
+            return waiting + 1;
+        });
+        if (!counted[0]) {
+            waitingTotal.decrementAndGet();
+        }
+        return counted[0];
+    }
+
+    private void uncountWaiting(String from, int count) {
+        waitingBySender.computeIfPresent(from, (sender, n) -> n > count ? n - count : null);
+        waitingTotal.addAndGet(-count);
+    }
+
+    /**
+     * After a prune, on the store thread: forgets conversations silent since {@code cutoffMillis} (raising the
+     * floor first, so that a send racing the removal still numbers above it), and takes the waiting counts
+     * from the store, which dropped expired messages and those past a recipient's cap.
+     */
+    void pruned(long cutoffMillis, Map<String, Integer> waitingNow) {
+        for (Map.Entry<String, Conversation> e : conversations.entrySet()) {
+            conversations.computeIfPresent(e.getKey(), (key, c) -> {
+                if (c.lastTs >= cutoffMillis) {
+                    return c;
+                }
+                conversationFloor.accumulateAndGet(c.seq, Math::max);
+                return null;
+            });
+        }
+        // Messages queued since the store counted are missing from its counts: the caps are about, not exact.
+        waitingBySender.keySet().retainAll(waitingNow.keySet());
+        waitingBySender.putAll(waitingNow);
+        long total = 0;
+        for (int n : waitingNow.values()) {
+            total += n;
+        }
+        waitingTotal.set(total);
+    }
+
+    /** Conversations whose numbering is held in memory. */
+    int conversationCount() {
+        return conversations.size();
+    }
+
+    /** Stored messages waiting for delivery, as counted for the caps. */
+    long waitingCount() {
+        return waitingTotal.get();
+    }
+
     /** Sends {@code to} every private message stored for it, after the welcome; on its own event loop. */
     void connected(Connection connection) {
         if (!storesOffline()) {
             return;
         }
-        boolean queued = persister.read(store -> {
+        boolean queued = persister.readBetweenWrites(store -> {
             List<PrivateMessage> waiting = store.undelivered(connection.user, offlineMax);
             // Set on the store thread, in the same order as every storing: see the class comment.
             connection.inboxFetched = true;
@@ -165,14 +284,17 @@ final class Privates {
             ids.add(m.id());
         }
         persister.write(batch -> batch.delivered.addAll(ids), null, null);
+        for (PrivateMessage m : page) {
+            uncountWaiting(m.from(), 1);
+        }
         stats.privateMessages.add(page.size());
         stats.deliveries.add(page.size());
     }
 
     /** The highest seq of the conversation between {@code a} and {@code b}; 0 when they never wrote. */
     long lastSeq(String a, String b) {
-        AtomicLong seq = conversations.get(MessageStore.conversationKey(a, b));
-        return seq == null ? 0 : seq.get();
+        Conversation c = conversations.get(MessageStore.conversationKey(a, b));
+        return c == null ? 0 : c.seq;
     }
 
     /**

@@ -4,12 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * One chat room. A room is owned by one event loop, and everything that changes or reads its state runs there:
@@ -26,7 +26,10 @@ final class Room {
     final String name;
     final EventLoop loop;
     private final Set<Connection> members = new HashSet<>();
-    private final Map<String, Integer> connectionsPerUser = new HashMap<>();
+    /** Sorted, so that {@code who} pages through a room of any size without sorting it. */
+    private final TreeMap<String, Integer> connectionsPerUser = new TreeMap<>();
+    /** Presence changes not yet announced to the members (see {@link Presence}); null until the first. */
+    Presence.Pending presence;
     /** One shard per event loop that has members here, keyed by that loop's flusher. */
     private final Map<LoopFlusher, RoomShard> shards = new IdentityHashMap<>();
     /**
@@ -208,8 +211,22 @@ final class Room {
         lastSeq = seq;
     }
 
-    Set<String> users() {
-        return connectionsPerUser.keySet();
+    /** Up to {@code limit} users in the room whose names sort after {@code after} (null: from the first). */
+    List<String> usersAfter(String after, int limit) {
+        List<String> page = new ArrayList<>(Math.min(limit, connectionsPerUser.size()));
+        for (String user : after == null ? connectionsPerUser.keySet()
+                : connectionsPerUser.tailMap(after, false).keySet()) {
+            if (page.size() == limit) {
+                break;
+            }
+            page.add(user);
+        }
+        return page;
+    }
+
+    /** Users with at least one connection in the room. */
+    int userCount() {
+        return connectionsPerUser.size();
     }
 
     int memberCount() {

@@ -5,12 +5,12 @@ import io.chatd.core.store.SentId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -20,12 +20,20 @@ import java.util.function.Consumer;
  *
  * <p>Messages are broadcast at once and persisted by the {@link Persister}; the sender's ack waits for the
  * commit. A room's seq survives the room: when it empties its last seq is kept, so numbering never restarts.
+ * A room empty and silent for the history TTL is forgotten, as the store forgets it: its numbering then
+ * continues above a floor (see {@link io.chatd.core.store.StoreState#roomSeqFloor()}), so that room names
+ * anyone can make up cost nothing once they fall silent.
  */
 final class RoomRegistry {
 
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
-    /** Last seq of every room that is not live; written on the room's loop when it empties or is created. */
-    private final ConcurrentHashMap<String, Long> dormantSeqs;
+    /**
+     * The numbering of rooms that are not live; written on the room's loop when it empties, removed by
+     * {@link #forgetSilent} once the room stayed empty for the history TTL.
+     */
+    private final ConcurrentHashMap<String, Dormant> dormant = new ConcurrentHashMap<>();
+    /** Above every seq of the rooms forgotten: where a room without a dormant entry continues. */
+    private final AtomicLong seqFloor;
     private final EventLoops loops;
     private final ChatStats stats;
     private final Persister persister;
@@ -38,30 +46,33 @@ final class RoomRegistry {
     private final int answerBytes;
     /** The numbering's epoch (see {@link io.chatd.core.store.StoreState#epoch()}), sent with every resume. */
     private final String epoch;
+    private final Presence presence;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
     RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit, int answerBytes,
-                 String epoch) {
+                 String epoch, Presence presence) {
         this.loops = loops;
         this.stats = stats;
         this.persister = persister;
         this.replayLimit = replayLimit;
         this.answerBytes = answerBytes;
         this.epoch = epoch;
-        this.dormantSeqs = new ConcurrentHashMap<>(persister.initialState().roomSeqs());
+        this.presence = presence;
+        long loaded = System.currentTimeMillis();
+        for (Map.Entry<String, Long> e : persister.initialState().roomSeqs().entrySet()) {
+            // The store kept it, so it had a message within the TTL: it counts as silent from now.
+            dormant.put(e.getKey(), new Dormant(e.getValue(), loaded));
+        }
+        this.seqFloor = new AtomicLong(persister.initialState().roomSeqFloor());
     }
 
-    /** Adds the connection to the room, creating it, and sends the {@code join} notice. */
+    /** A room without members: its last seq, and since when it has been empty. */
+    private record Dormant(long lastSeq, long emptySince) {
+    }
+
+    /** Adds the connection to the room, creating it, and tells it and the members (see {@link Presence}). */
     void join(Connection connection, String roomName) {
-        onRoom(roomName, true, room -> {
-            boolean firstOfUser = room.add(connection);
-            ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
-            if (firstOfUser) {
-                room.broadcast(notice, null, -1);
-            } else {
-                connection.send(notice);
-            }
-        }, null);
+        onRoom(roomName, true, room -> presence.joined(room, connection, room.add(connection), false, now()), null);
     }
 
     /**
@@ -74,17 +85,12 @@ final class RoomRegistry {
     void resume(Connection connection, String roomName, long since, boolean sameEpoch) {
         onRoom(roomName, true, room -> {
             Room.Replay replay = room.addResuming(connection, answerBytes);
-            ByteBuf notice = ServerMessages.presence(alloc, "join", roomName, connection.user, now());
             if (replay == null) {
-                connection.send(notice);
+                presence.joined(room, connection, false, false, now());
                 resumeMember(room, connection, since, sameEpoch);
                 return;
             }
-            if (replay.firstOfUser) {
-                // The resuming connection is in no shard yet: it gets its notice directly, first.
-                room.broadcast(notice.retainedDuplicate(), connection.channel, -1);
-            }
-            connection.send(notice);
+            presence.joined(room, connection, replay.firstOfUser, true, now());
             long upTo = replay.upTo;
             // A since from another epoch, or beyond the last seq, comes from another life of the numbering:
             // replay the newest messages and say the client's view could not be recovered.
@@ -198,22 +204,13 @@ final class RoomRegistry {
      */
     void leave(Connection connection, String roomName, boolean notifyLeaver) {
         onRoom(roomName, false, room -> {
-            boolean lastOfUser = room.remove(connection);
-            if (lastOfUser || notifyLeaver) {
-                ByteBuf notice = ServerMessages.presence(alloc, "leave", roomName, connection.user, now());
-                if (notifyLeaver) {
-                    connection.send(notice.retainedDuplicate());
-                }
-                if (lastOfUser) {
-                    room.broadcast(notice, null, -1);
-                } else {
-                    notice.release();
-                }
-            }
+            presence.left(room, connection, room.remove(connection), notifyLeaver, now());
             if (room.isEmpty()) {
-                // A room that never had a message needs no memory of its numbering: it starts at 1 again.
-                if (room.lastSeq() > 0) {
-                    dormantSeqs.put(roomName, room.lastSeq());
+                // A room that had no message since it was created needs no memory: it starts at the floor again.
+                if (room.lastSeq() > seqFloor.get()) {
+                    dormant.put(roomName, new Dormant(room.lastSeq(), now()));
+                } else {
+                    dormant.remove(roomName);
                 }
                 rooms.remove(roomName, room);
             }
@@ -325,13 +322,17 @@ final class RoomRegistry {
         return 96 + 6L * (m.from().length() + m.content().length());
     }
 
-    /** Sends the sorted users present in the room to the requester. */
-    void who(Connection requester, String roomName) {
+    /**
+     * Sends the requester up to {@code limit} of the room's users, sorted, after {@code after} (null: from the
+     * first), with the user count and whether more follow.
+     */
+    void who(Connection requester, String roomName, String after, int limit) {
         onRoom(roomName, false, room -> {
-            List<String> users = new ArrayList<>(room.users());
-            Collections.sort(users);
-            requester.send(ServerMessages.who(alloc, roomName, users));
-        }, () -> requester.send(ServerMessages.who(alloc, roomName, List.of())));
+            List<String> page = room.usersAfter(after, limit + 1);
+            boolean more = page.size() > limit;
+            requester.send(ServerMessages.who(alloc, roomName, more ? page.subList(0, limit) : page,
+                    room.userCount(), more));
+        }, () -> requester.send(ServerMessages.who(alloc, roomName, List.of(), 0, false)));
     }
 
     int roomCount() {
@@ -340,21 +341,40 @@ final class RoomRegistry {
 
     /** Names of the rooms with members now, for the admin API. */
     List<String> roomNames() {
-        return new ArrayList<>(rooms.keySet());
+        return new java.util.ArrayList<>(rooms.keySet());
+    }
+
+    /** What the admin API shows of a room: a page of its users, how many there are, its last seq. */
+    record Snapshot(List<String> users, int userCount, long lastSeq) {
     }
 
     /**
-     * For the admin API: calls {@code task} with the room's users and last seq (none for a room without members),
-     * on the room's loop: it must copy what it keeps.
+     * For the admin API: up to {@code limit} users sorting after {@code after} (null: from the first), read on the
+     * room's loop; a room without members has none, and the seq where its numbering continues.
      */
-    void inspect(String roomName, java.util.function.BiConsumer<java.util.Set<String>, Long> task) {
-        onRoom(roomName, false, room -> task.accept(room.users(), room.lastSeq()),
-                () -> task.accept(java.util.Set.of(), dormantSeqs.getOrDefault(roomName, 0L)));
+    void inspect(String roomName, String after, int limit, Consumer<Snapshot> answer) {
+        onRoom(roomName, false, room -> answer.accept(new Snapshot(room.usersAfter(after, limit), room.userCount(),
+                room.lastSeq())), () -> answer.accept(new Snapshot(List.of(), 0, lastSeqOf(roomName))));
     }
 
     /** Rooms without members whose last seq is remembered. */
     int dormantRoomCount() {
-        return dormantSeqs.size();
+        return dormant.size();
+    }
+
+    /**
+     * Forgets rooms empty since before {@code cutoffMillis}: all their messages are past the history TTL, so the
+     * store forgets them too. The floor rises before an entry goes, so a room recreated meanwhile on its loop
+     * continues above its old seq either way.
+     */
+    void forgetSilent(long cutoffMillis) {
+        for (Map.Entry<String, Dormant> e : dormant.entrySet()) {
+            Dormant d = e.getValue();
+            if (d.emptySince() < cutoffMillis) {
+                seqFloor.accumulateAndGet(d.lastSeq(), Math::max);
+                dormant.remove(e.getKey(), d);
+            }
+        }
     }
 
     /**
@@ -386,7 +406,7 @@ final class RoomRegistry {
 
     private void runOnRoom(String roomName, boolean create, Consumer<Room> task, Runnable ifAbsent, EventLoop loop) {
         Room room = create
-                ? rooms.computeIfAbsent(roomName, name -> new Room(name, loop, dormantSeqs.getOrDefault(name, 0L)))
+                ? rooms.computeIfAbsent(roomName, name -> new Room(name, loop, lastSeqOf(name)))
                 : rooms.get(roomName);
         if (room == null) {
             if (ifAbsent != null) {
@@ -396,6 +416,12 @@ final class RoomRegistry {
         }
         // Rooms are created and removed only on their own loop, so the room found here stays live for the task.
         task.accept(room);
+    }
+
+    /** Where the numbering of a room that is not live continues. */
+    private long lastSeqOf(String roomName) {
+        Dormant d = dormant.get(roomName);
+        return d != null ? d.lastSeq() : seqFloor.get();
     }
 
     private static long now() {

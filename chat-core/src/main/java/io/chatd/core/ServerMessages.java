@@ -141,7 +141,29 @@ final class ServerMessages {
         });
     }
 
-    static ByteBuf who(ByteBufAllocator alloc, String room, Collection<String> users) {
+    /** Gathered presence changes of a big room: the user count, and who joined and left when {@code named}. */
+    static ByteBuf presenceBatch(ByteBufAllocator alloc, String room, int count, boolean named,
+                                 Collection<String> joined, Collection<String> left) {
+        return encode(alloc, w -> {
+            w.name("type").value("presence");
+            w.name("room").value(room);
+            w.name("count").value(count);
+            if (named) {
+                w.name("joined").beginArray();
+                for (String user : joined) {
+                    w.value(user);
+                }
+                w.endArray();
+                w.name("left").beginArray();
+                for (String user : left) {
+                    w.value(user);
+                }
+                w.endArray();
+            }
+        });
+    }
+
+    static ByteBuf who(ByteBufAllocator alloc, String room, Collection<String> users, int count, boolean more) {
         return encode(alloc, w -> {
             w.name("type").value("who");
             w.name("room").value(room);
@@ -150,6 +172,8 @@ final class ServerMessages {
                 w.value(user);
             }
             w.endArray();
+            w.name("count").value(count);
+            w.name("more").value(more);
         });
     }
 

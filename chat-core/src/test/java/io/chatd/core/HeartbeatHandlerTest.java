@@ -28,7 +28,10 @@ class HeartbeatHandlerTest {
     void open() {
         ChatConfig config = ChatConfig.newBuilder().pingInterval(Duration.ofSeconds(1))
                 .idleTimeout(Duration.ofSeconds(3)).build();
-        channel = new EmbeddedChannel(new HeartbeatHandler(config, stats));
+        // The embedded clock follows real time unless frozen: a busy machine could then fire the timers early.
+        channel = new EmbeddedChannel();
+        channel.freezeTime();
+        channel.pipeline().addLast(new HeartbeatHandler(config, stats));
     }
 
     @AfterEach

@@ -24,7 +24,7 @@ class PersisterTest {
     @Test
     void aWriteWhoseFillThrowsFailsAndLeavesNothingOfItInTheBatch() throws Exception {
         MemoryMessageStore store = new MemoryMessageStore();
-        Persister persister = new Persister(store, RETENTION, "test-store");
+        Persister persister = new Persister(store, RETENTION, Duration.ofMinutes(1), "test-store");
         try {
             CompletableFuture<Throwable> failed = new CompletableFuture<>();
             CompletableFuture<Void> committed = new CompletableFuture<>();
@@ -50,7 +50,7 @@ class PersisterTest {
 
     @Test
     void afterCloseWritesAndReadsAreRefusedNotSilentlyDropped() {
-        Persister persister = new Persister(new MemoryMessageStore(), RETENTION, "test-store");
+        Persister persister = new Persister(new MemoryMessageStore(), RETENTION, Duration.ofMinutes(1), "test-store");
         persister.close();
         assertFalse(persister.write(batch -> { }, () -> { }, e -> { }));
         assertFalse(persister.read(s -> null, (r, e) -> { }));

@@ -19,6 +19,7 @@ import io.chatd.core.store.WriteBatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -548,6 +549,34 @@ class StoreProtocolTest {
     }
 
     @Test
+    void aSlowHistoryReadDelaysNoOnesAck() throws Exception {
+        CountDownLatch readsOpen = new CountDownLatch(1);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("")
+                .store(() -> new FailingStore(new AtomicBoolean(), readsOpen)));
+             TestClient alice = joined(server, "alice", "r"); TestClient bob = joined(server, "bob", "r");
+             TestClient carol = connect(server, "carol")) {
+            assertEquals(1, publish(alice, "r", "before", "b"));
+            bob.send("{\"type\":\"history\",\"room\":\"r\",\"id\":\"h\"}"); // stuck on a slow disk
+            carol.send("{\"type\":\"join\",\"room\":\"r\",\"since\":0}"); // a resume's read, stuck too
+            carol.nextOfType("join");
+            for (int i = 2; i <= 20; i++) {
+                assertEquals(i, publish(alice, "r", "while bob reads " + i, "m" + i), "acks go on meanwhile");
+            }
+            readsOpen.countDown();
+            JsonObject history = bob.nextOfType("history");
+            assertEquals("h", history.get("id").getAsString());
+            assertTrue(history.getAsJsonArray("messages").size() >= 1, "it saw what was acked before it: " + history);
+            assertEquals("before", history.getAsJsonArray("messages").get(0).getAsJsonObject().get("content")
+                    .getAsString());
+            JsonObject resume = carol.nextOfType("resume");
+            assertTrue(resume.get("recovered").getAsBoolean(), resume.toString());
+            for (int i = 1; i <= 20; i++) {
+                assertEquals(i, carol.nextOfType("msg").get("seq").getAsLong(), "the replay, then what was held");
+            }
+        }
+    }
+
+    @Test
     void aSinceFromBeforeAMemoryStoreRestartIsNotRecoveredEvenWhenTheRoomGrewPastIt() {
         String oldEpoch;
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
@@ -815,6 +844,11 @@ class StoreProtocolTest {
         @Override
         public void prune(long nowMillis) {
             memory.prune(nowMillis);
+        }
+
+        @Override
+        public Map<String, Integer> undeliveredBySender() {
+            return memory.undeliveredBySender();
         }
 
         @Override

@@ -119,6 +119,23 @@ public final class TestClient implements AutoCloseable {
         channel.writeAndFlush(new TextWebSocketFrame(text)).syncUninterruptibly();
     }
 
+    /** Writes without flushing or waiting: for many frames in a row, ended by {@link #flushAndAwaitPong}. */
+    public void queue(String text) {
+        channel.write(new TextWebSocketFrame(text));
+    }
+
+    /**
+     * Flushes, sends a ping with id {@code id} and waits for its pong: every frame queued before was handled.
+     * Frames received before the pong are dropped.
+     */
+    public void flushAndAwaitPong(String id) {
+        queue("{\"type\":\"ping\",\"id\":\"" + id + "\"}");
+        channel.flush();
+        while (!nextOfType("pong").get("id").getAsString().equals(id)) {
+            // an earlier pong
+        }
+    }
+
     public void sendFrame(WebSocketFrame frame) {
         channel.writeAndFlush(frame).syncUninterruptibly();
     }

@@ -124,6 +124,32 @@ public final class ChatServerMain implements Callable<Integer> {
                     + "user_offline (default: ${DEFAULT-VALUE}).")
     int offlineMax;
 
+    @Option(names = "--presence-notices-max", defaultValue = "100",
+            description = "Rooms of up to this many users send a join/leave notice per change to every member; "
+                    + "larger ones send one gathered presence frame per --presence-interval (default: "
+                    + "${DEFAULT-VALUE}).")
+    int presenceNoticesMax;
+
+    @Option(names = "--presence-names-max", defaultValue = "1000",
+            description = "Rooms of up to this many users name who joined and left in their presence frames; "
+                    + "larger ones send the user count only (default: ${DEFAULT-VALUE}).")
+    int presenceNamesMax;
+
+    @Option(names = "--presence-interval", defaultValue = "1s", converter = Converters.DurationConverter.class,
+            description = "How often a room past --presence-notices-max users sends its gathered presence "
+                    + "changes (default: ${DEFAULT-VALUE}).")
+    Duration presenceInterval;
+
+    @Option(names = "--offline-max-per-sender", defaultValue = "1000",
+            description = "Private messages one sender may have waiting for offline users, all recipients "
+                    + "together; more get offline_full until some are delivered (default: ${DEFAULT-VALUE}).")
+    int offlineMaxPerSender;
+
+    @Option(names = "--offline-max-total", defaultValue = "1000000",
+            description = "Private messages waiting for offline users, all senders together; more get "
+                    + "offline_full (default: ${DEFAULT-VALUE}).")
+    int offlineMaxTotal;
+
     @Option(names = "--offline-ttl", defaultValue = "168h", converter = Converters.DurationConverter.class,
             description = "Age after which undelivered private messages are dropped (default: ${DEFAULT-VALUE}).")
     Duration offlineTtl;
@@ -375,6 +401,11 @@ public final class ChatServerMain implements Callable<Integer> {
                     .historyTtl(historyTtl)
                     .offlineMaxPerUser(offlineMax)
                     .offlineTtl(offlineTtl)
+                    .presenceNoticesMax(presenceNoticesMax)
+                    .presenceNamesMax(presenceNamesMax)
+                    .presenceInterval(presenceInterval)
+                    .offlineMaxPerSender(offlineMaxPerSender)
+                    .offlineMaxTotal(offlineMaxTotal)
                     .dedupWindow(dedupWindow)
                     .dedupMaxIds(dedupMaxIds)
                     .build();

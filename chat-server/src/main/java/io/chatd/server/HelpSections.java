@@ -23,11 +23,13 @@ final class HelpSections implements CommandLine.IHelpSectionRenderer {
                 "--flush-interval", "--trust-proxy"));
         SECTIONS.put("Limits", List.of("--max-frame-bytes", "--max-content-chars", "--max-outbound-bytes",
                 "--max-http-request-bytes", "--rate-limit", "--rate-burst", "--history-rate", "--max-connections",
-                "--max-connections-per-ip", "--max-rooms-per-connection", "--max-room-members"));
+                "--max-connections-per-ip", "--max-rooms-per-connection", "--max-room-members", "--presence-notices-max",
+                "--presence-names-max", "--presence-interval"));
         SECTIONS.put("Authentication and TLS", List.of("--auth", "--jwt-secret-file", "--jwt-public-key",
                 "--jwt-jwks", "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key"));
-        SECTIONS.put("Store", List.of("--store", "--history-size", "--history-ttl", "--offline-max", "--offline-ttl",
-                "--dedup-window", "--dedup-max-ids"));
+        SECTIONS.put("Store", List.of("--store", "--history-size", "--history-ttl", "--offline-max",
+                "--offline-max-per-sender", "--offline-max-total", "--offline-ttl", "--dedup-window",
+                "--dedup-max-ids"));
         SECTIONS.put("Operations", List.of("--shutdown-grace", "--drain-delay", "--admin-port", "--admin-host",
                 "--admin-key-file", "--log-format", "-h", "-V"));
     }

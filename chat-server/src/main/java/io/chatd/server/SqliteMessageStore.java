@@ -26,11 +26,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.sqlite.SQLiteConfig;
 
 /**
- * The daemon's durable store: one SQLite file in WAL mode. chat-core calls it from its one store thread, so it
- * holds a single connection and reuses its prepared statements; every {@link #write} is one transaction with
- * {@code synchronous=FULL}, so a batch that returned survives a crash of the process or of the machine.
+ * The daemon's durable store: one SQLite file in WAL mode. chat-core writes from its store thread, through one
+ * connection with reused prepared statements; every {@link #write} is one transaction with
+ * {@code synchronous=FULL}, so a batch that returned survives a crash of the process or of the machine. History
+ * reads come from chat-core's reader thread through a second, read-only connection: in WAL mode it reads the last
+ * committed state beside the writer without blocking it.
  *
  * <p>The schema is versioned in {@code schema_version}; {@link #open} applies the migrations the file lacks, in
  * one transaction each, and refuses a file written by a newer server.
@@ -66,10 +69,28 @@ public final class SqliteMessageStore implements MessageStore {
                 "CREATE INDEX room_messages_by_ts ON room_messages (ts)",
                 "CREATE INDEX private_messages_by_ts ON private_messages (ts)",
                 "CREATE INDEX client_ids_by_ts ON client_ids (ts)",
+            },
+            new String[] {
+                // When each room and conversation last had a message, so that prune can forget those that fell
+                // silent (see MessageStore.prune); made-up names would otherwise stay, and load, forever.
+                "ALTER TABLE rooms ADD COLUMN ts INTEGER NOT NULL DEFAULT 0",
+                "UPDATE rooms SET ts = coalesce((SELECT max(ts) FROM room_messages WHERE room = rooms.name), 0)",
+                "CREATE INDEX rooms_by_ts ON rooms (ts)",
+                // Conversations kept no time: they count as active from the upgrade on.
+                "ALTER TABLE conversations ADD COLUMN ts INTEGER NOT NULL DEFAULT 0",
+                "UPDATE conversations SET ts = CAST(unixepoch('subsec') * 1000 AS INTEGER)",
+                "CREATE INDEX conversations_by_ts ON conversations (ts)",
+                // The per-sender counts of waiting messages, read after every prune.
+                "CREATE INDEX private_messages_by_sender ON private_messages (sender)",
             });
+
+    private static final String ROOM_FLOOR = "room_seq_floor";
+    private static final String CONVERSATION_FLOOR = "conversation_seq_floor";
 
     private final Path path;
     private Connection db;
+    /** The reader thread's connection; only {@link #roomMessages} uses it. */
+    private Connection readDb;
     /** Set once the file is open and marked in use, so that only such a file is marked clean on close. */
     private boolean opened;
     private Retention retention;
@@ -132,10 +153,15 @@ public final class SqliteMessageStore implements MessageStore {
             }
             migrate();
             prepare();
+            SQLiteConfig readOnly = new SQLiteConfig();
+            readOnly.setReadOnly(true);
+            readDb = DriverManager.getConnection("jdbc:sqlite:" + absolute, readOnly.toProperties());
+            selectRoomMessages = readDb.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
+                    + " WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?");
             String epoch = takeEpoch();
             StoreState state = loadState();
             return new StoreState(state.roomSeqs(), state.conversationSeqs(), state.lastPrivateId(),
-                    state.recentIds(), epoch);
+                    state.recentIds(), epoch, state.roomSeqFloor(), state.conversationSeqFloor());
         } catch (SQLException e) {
             close();
             throw new StoreException("cannot open store " + path + ": " + describe(e));
@@ -158,40 +184,55 @@ public final class SqliteMessageStore implements MessageStore {
                     + ", newer than this server's " + MIGRATIONS.size());
         }
         for (int v = version; v < MIGRATIONS.size(); v++) {
-            db.setAutoCommit(false);
-            try (Statement s = db.createStatement()) {
-                for (String sql : MIGRATIONS.get(v)) {
-                    s.execute(sql);
+            int from = v;
+            inTransaction(() -> {
+                try (Statement s = db.createStatement()) {
+                    for (String sql : MIGRATIONS.get(from)) {
+                        s.execute(sql);
+                    }
+                    s.execute("DELETE FROM schema_version");
+                    s.execute("INSERT INTO schema_version (version) VALUES (" + (from + 1) + ")");
                 }
-                s.execute("DELETE FROM schema_version");
-                s.execute("INSERT INTO schema_version (version) VALUES (" + (v + 1) + ")");
-                db.commit();
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
+            });
+        }
+    }
+
+    /** Work against {@link #db} that throws what JDBC throws. */
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} as one transaction: committed when it returns, rolled back when it throws. */
+    private void inTransaction(SqlWork work) throws SQLException {
+        db.setAutoCommit(false);
+        try {
+            work.run();
+            db.commit();
+        } catch (SQLException | RuntimeException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            db.setAutoCommit(true);
         }
     }
 
     private void prepare() throws SQLException {
         insertRoomMessage = db.prepareStatement(
                 "INSERT OR REPLACE INTO room_messages (room, seq, ts, sender, content) VALUES (?, ?, ?, ?, ?)");
-        upsertRoom = db.prepareStatement("INSERT INTO rooms (name, last_seq) VALUES (?, ?)"
-                + " ON CONFLICT (name) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)");
+        upsertRoom = db.prepareStatement("INSERT INTO rooms (name, last_seq, ts) VALUES (?, ?, ?)"
+                + " ON CONFLICT (name) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),"
+                + " ts = max(ts, excluded.ts)");
         trimRoom = db.prepareStatement("DELETE FROM room_messages WHERE room = ? AND seq <= ?");
         insertPrivate = db.prepareStatement("INSERT OR REPLACE INTO private_messages"
                 + " (id, recipient, sender, seq, ts, content) VALUES (?, ?, ?, ?, ?, ?)");
         trimInbox = db.prepareStatement("DELETE FROM private_messages WHERE recipient = ? AND id <= (SELECT id FROM"
                 + " private_messages WHERE recipient = ? ORDER BY id DESC LIMIT 1 OFFSET ?)");
         deletePrivate = db.prepareStatement("DELETE FROM private_messages WHERE id = ?");
-        upsertConversation = db.prepareStatement("INSERT INTO conversations (conv, last_seq) VALUES (?, ?)"
-                + " ON CONFLICT (conv) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)");
+        upsertConversation = db.prepareStatement("INSERT INTO conversations (conv, last_seq, ts) VALUES (?, ?, ?)"
+                + " ON CONFLICT (conv) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),"
+                + " ts = max(ts, excluded.ts)");
         insertClientId = db.prepareStatement("INSERT OR REPLACE INTO client_ids (user, client_id, ts, seq, stored,"
                 + " digest) VALUES (?, ?, ?, ?, ?, ?)");
-        selectRoomMessages = db.prepareStatement("SELECT seq, ts, sender, content FROM room_messages"
-                + " WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?");
         selectUndelivered = db.prepareStatement("SELECT id, sender, seq, ts, content FROM private_messages"
                 + " WHERE recipient = ? ORDER BY id LIMIT ?");
     }
@@ -226,19 +267,30 @@ public final class SqliteMessageStore implements MessageStore {
                 }
             }
         }
-        return new StoreState(roomSeqs, conversationSeqs, lastPrivateId, recent);
+        return new StoreState(roomSeqs, conversationSeqs, lastPrivateId, recent, null, readFloor(ROOM_FLOOR),
+                readFloor(CONVERSATION_FLOOR));
+    }
+
+    private long readFloor(String key) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            p.setString(1, key);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? Long.parseLong(rs.getString(1)) : 0;
+            }
+        }
     }
 
     @Override
     public void write(WriteBatch batch) {
         try {
-            db.setAutoCommit(false);
-            try {
+            inTransaction(() -> {
                 writeRooms(batch);
                 writePrivates(batch);
+                long now = System.currentTimeMillis();
                 for (Map.Entry<String, Long> e : batch.conversationSeqs.entrySet()) {
                     upsertConversation.setString(1, e.getKey());
                     upsertConversation.setLong(2, e.getValue());
+                    upsertConversation.setLong(3, now);
                     upsertConversation.addBatch();
                 }
                 upsertConversation.executeBatch();
@@ -252,13 +304,7 @@ public final class SqliteMessageStore implements MessageStore {
                     insertClientId.addBatch();
                 }
                 insertClientId.executeBatch();
-                db.commit();
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
+            });
         } catch (SQLException e) {
             throw new StoreException("store " + path + ": write failed: " + describe(e), e);
         }
@@ -266,6 +312,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     private void writeRooms(WriteBatch batch) throws SQLException {
         Map<String, Long> lastSeqs = new HashMap<>();
+        Map<String, Long> lastTs = new HashMap<>();
         for (RoomMessage m : batch.roomMessages) {
             insertRoomMessage.setString(1, m.room());
             insertRoomMessage.setLong(2, m.seq());
@@ -274,11 +321,13 @@ public final class SqliteMessageStore implements MessageStore {
             insertRoomMessage.setString(5, m.content());
             insertRoomMessage.addBatch();
             lastSeqs.merge(m.room(), m.seq(), Math::max);
+            lastTs.merge(m.room(), m.ts(), Math::max);
         }
         insertRoomMessage.executeBatch();
         for (Map.Entry<String, Long> e : lastSeqs.entrySet()) {
             upsertRoom.setString(1, e.getKey());
             upsertRoom.setLong(2, e.getValue());
+            upsertRoom.setLong(3, lastTs.get(e.getKey()));
             upsertRoom.addBatch();
             // Keep the newest historySize: one range delete on the primary key per room and batch.
             trimRoom.setString(1, e.getKey());
@@ -358,17 +407,53 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public void prune(long nowMillis) {
+        long historyCutoff = nowMillis - retention.historyTtl().toMillis();
+        long offlineCutoff = nowMillis - retention.offlineTtl().toMillis();
         try (PreparedStatement rooms = db.prepareStatement("DELETE FROM room_messages WHERE ts < ?");
              PreparedStatement inboxes = db.prepareStatement("DELETE FROM private_messages WHERE ts < ?");
              PreparedStatement ids = db.prepareStatement("DELETE FROM client_ids WHERE ts < ?")) {
-            rooms.setLong(1, nowMillis - retention.historyTtl().toMillis());
-            rooms.executeUpdate();
-            inboxes.setLong(1, nowMillis - retention.offlineTtl().toMillis());
-            inboxes.executeUpdate();
-            ids.setLong(1, nowMillis - retention.dedupWindow().toMillis());
-            ids.executeUpdate();
+            inTransaction(() -> {
+                rooms.setLong(1, historyCutoff);
+                rooms.executeUpdate();
+                inboxes.setLong(1, offlineCutoff);
+                inboxes.executeUpdate();
+                ids.setLong(1, nowMillis - retention.dedupWindow().toMillis());
+                ids.executeUpdate();
+                // A room silent for the history TTL has no message left, a conversation silent for the offline
+                // TTL none stored: forget their numbering, above the floor a returning name continues from.
+                forgetSilent("rooms", ROOM_FLOOR, historyCutoff);
+                forgetSilent("conversations", CONVERSATION_FLOOR, offlineCutoff);
+            });
         } catch (SQLException e) {
             throw new StoreException("store " + path + ": prune failed: " + describe(e), e);
+        }
+    }
+
+    /** Deletes the rows of {@code table} last written before {@code cutoff}, raising the floor to their seqs. */
+    private void forgetSilent(String table, String floorKey, long cutoff) throws SQLException {
+        try (PreparedStatement raise = db.prepareStatement("INSERT INTO meta (key, value) SELECT ?, max(last_seq)"
+                + " FROM " + table + " WHERE ts < ? HAVING count(*) > 0 ON CONFLICT (key) DO UPDATE SET value ="
+                + " max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))");
+             PreparedStatement forget = db.prepareStatement("DELETE FROM " + table + " WHERE ts < ?")) {
+            raise.setString(1, floorKey);
+            raise.setLong(2, cutoff);
+            raise.executeUpdate();
+            forget.setLong(1, cutoff);
+            forget.executeUpdate();
+        }
+    }
+
+    @Override
+    public Map<String, Integer> undeliveredBySender() {
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT sender, count(*) FROM private_messages GROUP BY sender")) {
+            Map<String, Integer> counts = new HashMap<>();
+            while (rs.next()) {
+                counts.put(rs.getString(1), rs.getInt(2));
+            }
+            return counts;
+        } catch (SQLException e) {
+            throw new StoreException("store " + path + ": offline count failed: " + describe(e), e);
         }
     }
 
@@ -410,6 +495,14 @@ public final class SqliteMessageStore implements MessageStore {
             } catch (SQLException e) {
                 // The next start takes a new epoch: clients resume with recovered:false, nothing is lost.
             }
+        }
+        if (readDb != null) {
+            try {
+                readDb.close();
+            } catch (SQLException e) {
+                // A read-only connection has nothing to save.
+            }
+            readDb = null;
         }
         if (db != null) {
             try {

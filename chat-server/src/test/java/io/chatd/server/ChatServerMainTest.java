@@ -249,7 +249,8 @@ class ChatServerMainTest {
     void storeFlagsBecomeChatConfig() {
         ChatServerMain main = new ChatServerMain();
         new CommandLine(main).parseArgs("--store", "memory", "--history-size", "50", "--history-ttl", "2h",
-                "--offline-max", "0", "--offline-ttl", "30m", "--dedup-window", "1m");
+                "--offline-max", "0", "--offline-ttl", "30m", "--dedup-window", "1m", "--offline-max-per-sender", "7",
+                "--offline-max-total", "70");
         ChatConfig config = main.toChatConfig();
         assertTrue(config.store().get() instanceof MemoryMessageStore);
         assertEquals(50, config.historySize());
@@ -257,6 +258,8 @@ class ChatServerMainTest {
         assertEquals(0, config.offlineMaxPerUser());
         assertEquals(Duration.ofMinutes(30), config.offlineTtl());
         assertEquals(Duration.ofMinutes(1), config.dedupWindow());
+        assertEquals(7, config.offlineMaxPerSender());
+        assertEquals(70, config.offlineMaxTotal());
 
         ChatServerMain defaults = new ChatServerMain();
         new CommandLine(defaults).parseArgs();

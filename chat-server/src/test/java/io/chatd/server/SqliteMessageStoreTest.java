@@ -42,9 +42,10 @@ class SqliteMessageStoreTest {
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = db.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
                 assertTrue(rs.next());
-                assertEquals(4, rs.getInt(1));
+                assertEquals(5, rs.getInt(1));
             }
-            for (String table : new String[] {"room_messages", "private_messages", "client_ids"}) {
+            for (String table : new String[] {"room_messages", "private_messages", "client_ids", "rooms",
+                "conversations"}) {
                 try (ResultSet plan = s.executeQuery("EXPLAIN QUERY PLAN DELETE FROM " + table + " WHERE ts < 0")) {
                     assertTrue(plan.next());
                     String detail = plan.getString("detail");
@@ -96,13 +97,20 @@ class SqliteMessageStoreTest {
         assertEquals(List.of(new SentId("alice", "c1", now, 8, false, 42)), state.recentIds(),
                 "the id comes back with what it sent");
         assertEquals(List.of("p3", "p4"), reopened.undelivered("bob", 10).stream().map(PrivateMessage::content).toList());
-        // Past the TTLs everything goes, but the room's last seq stays.
+        assertEquals(java.util.Map.of("alice", 2), reopened.undeliveredBySender());
+        // Past the TTLs everything goes, the numbering of the silent room and conversation too, but their last
+        // seqs stay as floors: names that come back continue above them.
         reopened.prune(now + Duration.ofHours(2).toMillis());
         assertEquals(List.of(), reopened.roomMessages("r", 0, Long.MAX_VALUE, 100));
         assertEquals(List.of(), reopened.undelivered("bob", 10));
+        assertEquals(java.util.Map.of(), reopened.undeliveredBySender());
         reopened.close();
         SqliteMessageStore third = new SqliteMessageStore(file);
-        assertEquals(8L, third.open(RETENTION).roomSeqs().get("r"));
+        StoreState pruned = third.open(RETENTION);
+        assertEquals(java.util.Map.of(), pruned.roomSeqs());
+        assertEquals(java.util.Map.of(), pruned.conversationSeqs());
+        assertEquals(8L, pruned.roomSeqFloor());
+        assertEquals(4L, pruned.conversationSeqFloor());
         third.close();
     }
 
@@ -123,10 +131,22 @@ class SqliteMessageStoreTest {
             s.execute("CREATE TABLE client_ids (user TEXT NOT NULL, client_id TEXT NOT NULL, ts INTEGER NOT NULL,"
                     + " seq INTEGER NOT NULL, stored INTEGER NOT NULL, PRIMARY KEY (user, client_id)) WITHOUT ROWID");
             s.execute("INSERT INTO client_ids VALUES ('alice', 'c1', " + now + ", 3, 0)");
+            s.execute("INSERT INTO room_messages VALUES ('r', 3, " + now + ", 'alice', 'hi')");
+            s.execute("INSERT INTO rooms VALUES ('r', 3), ('silent', 9)");
+            s.execute("INSERT INTO conversations VALUES ('alice\nbob', 2)");
         }
         SqliteMessageStore store = new SqliteMessageStore(file);
         assertEquals(List.of(new SentId("alice", "c1", now, 3, false, 0)), store.open(RETENTION).recentIds());
+        // The upgrade dates rooms by their newest message and conversations by the upgrade: a prune forgets only
+        // the room without messages.
+        store.prune(System.currentTimeMillis());
         store.close();
+        SqliteMessageStore reopened = new SqliteMessageStore(file);
+        StoreState state = reopened.open(RETENTION);
+        assertEquals(java.util.Map.of("r", 3L), state.roomSeqs());
+        assertEquals(9L, state.roomSeqFloor());
+        assertEquals(java.util.Map.of("alice\nbob", 2L), state.conversationSeqs());
+        reopened.close();
     }
 
     @Test

@@ -97,6 +97,36 @@ class WebClientSessionBrowserTest {
     }
 
     @Test
+    void aRoomPastThePresenceBoundShowsItsMemberCountAndGatheredArrivals() throws Exception {
+        server.shutdown(Duration.ofSeconds(5));
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory",
+                "--presence-notices-max", "2", "--presence-names-max", "5", "--presence-interval", "200ms");
+        server = ChatServer.start(main.toChatConfig(), "127.0.0.1", 0, 2);
+        url = "http://127.0.0.1:" + server.port() + "/";
+        List<TestClient> others = new java.util.ArrayList<>();
+        try {
+            for (String user : List.of("carol", "dave", "erin")) {
+                others.add(TestClient.connect(server.port(), user));
+            }
+            alice.logIn(url);
+            alice.await("the count of a room past the notice bound",
+                    d -> d.findElement(By.id("users-room")).getText().endsWith("4 online"));
+            others.add(TestClient.connect(server.port(), "frank"));
+            alice.await("a gathered arrival, named", d -> d.findElements(By.cssSelector("#log li.notice.join"))
+                    .stream().anyMatch(li -> li.getText().endsWith("frank joined")));
+            alice.await("5 online", d -> d.findElement(By.id("users-room")).getText().endsWith("5 online"));
+            others.add(TestClient.connect(server.port(), "gina"));
+            // Past --presence-names-max only the count comes: the list says how many it does not show.
+            alice.await("6 online", d -> d.findElement(By.id("users-room")).getText().endsWith("6 online"));
+            alice.await("the unnamed member counted", d -> alice.texts("#users li").contains("and 1 more"));
+            assertEquals(List.of("alice", "carol", "dave", "erin", "frank", "and 1 more"), alice.texts("#users li"));
+        } finally {
+            others.forEach(TestClient::close);
+        }
+    }
+
+    @Test
     void aReloadComesBackToTheSameRoomsConnectedWithoutTypingAnything() {
         alice.logIn(url);
         assertFalse(alice.element(By.id("token")).isDisplayed(), "--auth none: no token field");

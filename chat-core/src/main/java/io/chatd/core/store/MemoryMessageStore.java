@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * A store in the heap: fast, and empty again after a restart. Keeps each room's newest
  * {@link Retention#historySize()} messages and each user's newest {@link Retention#offlineMaxPerUser()}
- * undelivered private messages; {@link #prune} drops what outlived the TTLs. Not thread-safe: chat-core calls
- * it from its one store thread.
+ * undelivered private messages; {@link #prune} drops what outlived the TTLs. Every method holds the store's
+ * lock: history reads come from chat-core's reader thread, beside the writes.
  */
 public final class MemoryMessageStore implements MessageStore {
 
@@ -23,13 +23,13 @@ public final class MemoryMessageStore implements MessageStore {
     private Retention retention;
 
     @Override
-    public StoreState open(Retention retention) {
+    public synchronized StoreState open(Retention retention) {
         this.retention = retention;
         return StoreState.EMPTY;
     }
 
     @Override
-    public void write(WriteBatch batch) {
+    public synchronized void write(WriteBatch batch) {
         for (RoomMessage m : batch.roomMessages) {
             ArrayDeque<RoomMessage> history = rooms.computeIfAbsent(m.room(), r -> new ArrayDeque<>());
             history.addLast(m);
@@ -57,7 +57,7 @@ public final class MemoryMessageStore implements MessageStore {
     }
 
     @Override
-    public List<RoomMessage> roomMessages(String room, long afterSeq, long beforeSeq, int limit) {
+    public synchronized List<RoomMessage> roomMessages(String room, long afterSeq, long beforeSeq, int limit) {
         ArrayDeque<RoomMessage> history = rooms.get(room);
         if (history == null || limit <= 0) {
             return List.of();
@@ -77,7 +77,7 @@ public final class MemoryMessageStore implements MessageStore {
     }
 
     @Override
-    public List<PrivateMessage> undelivered(String user, int limit) {
+    public synchronized List<PrivateMessage> undelivered(String user, int limit) {
         ArrayDeque<PrivateMessage> inbox = inboxes.get(user);
         if (inbox == null) {
             return List.of();
@@ -86,7 +86,7 @@ public final class MemoryMessageStore implements MessageStore {
     }
 
     @Override
-    public void prune(long nowMillis) {
+    public synchronized void prune(long nowMillis) {
         long historyCutoff = nowMillis - retention.historyTtl().toMillis();
         rooms.values().removeIf(history -> {
             while (!history.isEmpty() && history.peekFirst().ts() < historyCutoff) {
@@ -104,7 +104,18 @@ public final class MemoryMessageStore implements MessageStore {
     }
 
     @Override
-    public void close() {
+    public synchronized Map<String, Integer> undeliveredBySender() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (ArrayDeque<PrivateMessage> inbox : inboxes.values()) {
+            for (PrivateMessage m : inbox) {
+                counts.merge(m.from(), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    @Override
+    public synchronized void close() {
         rooms.clear();
         inboxes.clear();
         recipients.clear();

@@ -1,12 +1,15 @@
 package io.chatd.core.store;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where chat-core keeps room history, offline private messages and recent client ids. chat-core calls a store
- * from one thread of its own, never from an event loop, so implementations need no locking and may block
- * (disk I/O): {@link #open} on the thread that creates the {@code Chat}, everything else on the store thread,
- * one call at a time. A store may keep less than it is given (see {@link Retention}); chat-core tells clients
+ * from two threads of its own, never from an event loop, so implementations may block (disk I/O): {@link #open}
+ * on the thread that creates the {@code Chat}, {@link #roomMessages} on a reader thread, everything else on the
+ * store thread, one call at a time. {@link #roomMessages} may therefore run while a {@link #write} or
+ * {@link #prune} runs: it must see every batch whose {@code write} returned before it was called, and must not
+ * delay writes for long (SQLite: a second connection; WAL lets it read beside the writer). A store may keep less than it is given (see {@link Retention}); chat-core tells clients
  * when history no longer reaches back far enough.
  *
  * <p>Implementations: {@link MemoryMessageStore} in chat-core, {@code SqliteMessageStore} in chat-server.
@@ -27,8 +30,20 @@ public interface MessageStore extends AutoCloseable {
     /** The oldest {@code limit} undelivered private messages to {@code user}, in id order. */
     List<PrivateMessage> undelivered(String user, int limit) throws StoreException;
 
-    /** Drops what the retention no longer covers at {@code nowMillis}; called about once a minute. */
+    /**
+     * Drops what the retention no longer covers at {@code nowMillis}; called about once a minute. That includes
+     * the numbering of rooms without a message younger than the history TTL and of conversations without one
+     * younger than the offline TTL: a store forgets them, and raises {@link StoreState#roomSeqFloor()} or
+     * {@link StoreState#conversationSeqFloor()} to the highest last seq it forgot, so that a name that comes back
+     * continues above every seq it had. Names anyone can make up therefore cost nothing once they fall silent.
+     */
     void prune(long nowMillis) throws StoreException;
+
+    /**
+     * How many stored private messages each sender has waiting for delivery (senders with none are absent). Read
+     * after every {@link #prune}, so that per-sender and total offline caps follow what the store dropped.
+     */
+    Map<String, Integer> undeliveredBySender() throws StoreException;
 
     @Override
     void close();

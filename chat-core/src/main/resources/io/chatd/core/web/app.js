@@ -25,6 +25,7 @@
   const STABLE_MS = 10000;
   /** Who requests after other people's join/leave are coalesced: a burst of notices costs one request. */
   const WHO_DEBOUNCE_MS = 300;
+  const WHO_PAGE = 200;
   /** Log entries kept per room, so a busy room cannot grow the page without bound. */
   const MAX_ENTRIES = 500;
   /** Pixels from the bottom within which the log still counts as "following" new messages. */
@@ -77,8 +78,10 @@
     // lastSeq / seqs: what this room's log holds, so a reconnect resumes from lastSeq and a message that arrives
     // twice (replay and live) is shown once, at its place in seq order.
     // historyLoaded / oldestSeq / more: what `history` already brought, and whether older messages remain.
+    // userCount: the room's users as the server last counted them; `users` holds the names we know, which in a
+    // big room is the first page of `who` only.
     return {
-      kind: "room", name, joined: false, users: new Set(), entries: [], unread: 0, li: null,
+      kind: "room", name, joined: false, users: new Set(), userCount: 0, entries: [], unread: 0, li: null,
       everJoined: false, lastSeq: 0, seqs: new Set(),
       historyLoaded: false, oldestSeq: Infinity, more: false, loadingOlder: false,
     };
@@ -323,16 +326,20 @@
 
   function renderUsers() {
     const room = state.active ? state.rooms.get(state.active) : null;
-    ui.usersRoom.textContent = room ? "in " + room.name : "";
     const names = room ? Array.from(room.users).sort() : [];
-    ui.users.replaceChildren(...names.map((name) => {
+    const count = room ? Math.max(room.userCount, names.length) : 0;
+    ui.usersRoom.textContent = room ? "in " + room.name + " · " + count.toLocaleString() + " online" : "";
+    const items = names.map((name) => {
       const li = h("li", "user", name);
       li.dataset.user = name;
       li.tabIndex = 0;
       if (name === state.me) li.classList.add("self");
       else li.title = "Message " + name + " privately";
       return li;
-    }));
+    });
+    // A big room's list is its first page: say how many more there are rather than pretend it is everyone.
+    if (count > names.length) items.push(h("li", "user more muted", "and " + (count - names.length).toLocaleString() + " more"));
+    ui.users.replaceChildren(...items);
   }
 
   function isOpen() {
@@ -463,7 +470,8 @@
       state.whoTimers.delete(name);
       const room = state.rooms.get(name);
       // `who` on a room we are not in only earns a not_in_room error.
-      if (room && room.joined) send({ type: "who", room: name });
+      // The first page is enough for the panel; a big room says how many more there are.
+      if (room && room.joined) send({ type: "who", room: name, limit: WHO_PAGE });
     }, delay));
   }
 
@@ -647,6 +655,7 @@
       case "join": onJoinNotice(frame); break;
       case "leave": onLeaveNotice(frame); break;
       case "who": onWho(frame); break;
+      case "presence": onPresence(frame); break;
       case "error": onError(frame); break;
       case "resume": onResume(frame); break;
       case "history": onHistory(frame); break;
@@ -871,6 +880,8 @@
     } else {
       if (!room) return;
       room.users.add(user);
+      // Notices come only from rooms small enough for `who` to list everyone: the names are the count.
+      room.userCount = room.users.size;
       appendEntry(room, noticeNode("join", user, "joined", frame.ts));
       requestWho(name, WHO_DEBOUNCE_MS);
     }
@@ -892,6 +903,7 @@
     if (!room) return;
     // The server only announces a user's last connection leaving, so removing the name is exact.
     room.users.delete(user);
+    room.userCount = room.users.size;
     appendEntry(room, noticeNode("leave", user, "left", frame.ts));
     requestWho(name, WHO_DEBOUNCE_MS);
     if (name === state.active) renderUsers();
@@ -901,7 +913,31 @@
     const room = state.rooms.get(str(frame.room));
     if (!room || !Array.isArray(frame.users)) return;
     room.users = new Set(frame.users.filter((u) => typeof u === "string"));
+    room.userCount = Number.isInteger(frame.count) ? frame.count : room.users.size;
     if (room.name === state.active) renderUsers();
+  }
+
+  /** A big room's gathered changes: who came and went (while it is small enough to name them), and the count. */
+  function onPresence(frame) {
+    const room = state.rooms.get(str(frame.room));
+    if (!room) return;
+    const joined = Array.isArray(frame.joined) ? frame.joined.filter((u) => typeof u === "string") : [];
+    const left = Array.isArray(frame.left) ? frame.left.filter((u) => typeof u === "string") : [];
+    for (const user of joined) room.users.add(user);
+    for (const user of left) if (user !== state.me) room.users.delete(user);
+    if (Number.isInteger(frame.count)) room.userCount = frame.count;
+    if (joined.length) appendEntry(room, noticeNode("join", null, summary(joined) + " joined", Date.now()));
+    if (left.length) appendEntry(room, noticeNode("leave", null, summary(left) + " left", Date.now()));
+    if (room.name === state.active) renderUsers();
+  }
+
+  /** "alice", "alice and bob", "alice, bob, carol and 4 others". */
+  function summary(names) {
+    if (names.length === 1) return names[0];
+    const shown = names.slice(0, 3);
+    const rest = names.length - shown.length;
+    return rest > 0 ? shown.join(", ") + " and " + rest + " others"
+      : shown.slice(0, -1).join(", ") + " and " + shown[shown.length - 1];
   }
 
   function onError(frame) {

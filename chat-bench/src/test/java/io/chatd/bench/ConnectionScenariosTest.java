@@ -1,0 +1,179 @@
+package io.chatd.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.chatd.core.Chat;
+import io.chatd.core.ChatConfig;
+import io.chatd.core.TestServer;
+import io.chatd.core.Transports;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The storm, memory and restart scenarios end to end: chat-bench's command line against a real server over
+ * loopback, with a couple of hundred clients.
+ */
+class ConnectionScenariosTest {
+
+    private static final int CLIENTS = 200;
+
+    /** Runs chat-bench with {@code args}; its exit status and its report, the last line of stdout. */
+    private record Result(int status, JsonObject report, String out) {
+    }
+
+    private static Result bench(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cl = BenchMain.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(new StringWriter(), true));
+        int status = cl.execute(args);
+        String[] lines = out.toString().trim().split("\n");
+        JsonObject report = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        return new Result(status, report, out.toString());
+    }
+
+    private static String url(int port) {
+        return "ws://127.0.0.1:" + port + "/ws";
+    }
+
+    @Test
+    void stormBringsEveryClientIntoTheDefaultRoomInAColdAndAWarmRound() {
+        try (TestServer server = TestServer.start()) {
+            Result r = bench("storm", "--connections", String.valueOf(CLIENTS), "--settle", "0",
+                    "--url", url(server.port()));
+            assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
+            JsonArray rounds = r.report().getAsJsonArray("rounds");
+            assertEquals(2, rounds.size());
+            String[] names = {"cold", "warm"};
+            for (int i = 0; i < 2; i++) {
+                JsonObject round = rounds.get(i).getAsJsonObject();
+                assertEquals(names[i], round.get("round").getAsString());
+                assertEquals(CLIENTS, round.get("up").getAsInt(), r.out());
+                assertEquals(0, round.get("not_up").getAsInt());
+                assertTrue(round.get("attempts").getAsInt() >= CLIENTS);
+                assertTrue(round.get("handshakes_per_s").getAsDouble() > 0);
+                assertTrue(round.get("handshake_p99_ms").getAsDouble() > 0);
+                assertTrue(round.get("storm_s").getAsDouble() > 0);
+            }
+            // Every client of both rounds was welcomed, and none sent a frame: they stayed in the default room.
+            assertEquals(2L * CLIENTS, server.chat().stats().connectionsOpened());
+            assertEquals(0, server.chat().stats().messagesReceived());
+        }
+    }
+
+    @Test
+    void memoryReadsTheServersRssWithNoneThenWithTheHeldThenWithTheAddedConnections() {
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""))) {
+            long self = ProcessHandle.current().pid(); // the server runs in this JVM
+            Result r = bench("memory", "--connections", "100", "--add", "150", "--settle", "0",
+                    "--server-pid", String.valueOf(self), "--url", url(server.port()));
+            assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
+            JsonObject j = r.report();
+            assertEquals(100, j.get("held_connected").getAsInt());
+            assertEquals(250, j.get("added_connected").getAsInt());
+            assertEquals(0, j.get("added_connect_failures").getAsInt());
+            assertEquals(0, j.get("lost_connections").getAsInt());
+            assertTrue(j.get("server_rss_fixed_kib").getAsLong() > 0);
+            assertTrue(j.get("server_rss_all_kib").getAsLong() >= j.get("server_rss_fixed_kib").getAsLong());
+            assertNotNull(j.get("server_rss_per_added_conn_bytes").getAsDouble());
+            assertEquals(250, server.chat().stats().connectionsOpened());
+        }
+    }
+
+    @Test
+    void restartMeasuresEveryClientComingBackToANewServerOnTheSamePort(@TempDir Path dir) throws Exception {
+        Path ready = dir.resolve("ready");
+        RestartableServer first = RestartableServer.start(0);
+        int port = first.port();
+        CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> bench("restart",
+                "--connections", String.valueOf(CLIENTS), "--duration", "100ms", "--ready-file", ready.toString(),
+                "--restart-wait", "30s", "--connect-timeout", "60s", "--url", url(port)));
+        RestartableServer second = null;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(ready) && !run.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.exists(ready), "the bench never said it was ready");
+            assertEquals(CLIENTS, first.chat.connectionCount());
+            first.close(); // every connection gets 1001, as from a SIGTERM
+            second = RestartableServer.start(port);
+            Result r = run.get(90, TimeUnit.SECONDS);
+            assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
+            JsonObject j = r.report();
+            assertEquals(CLIENTS, j.get("connect_up").getAsInt());
+            assertEquals(CLIENTS, j.get("up").getAsInt(), r.out());
+            assertEquals(0, j.get("not_up").getAsInt());
+            assertEquals(CLIENTS, j.get("closed_by_server").getAsInt());
+            assertEquals(CLIENTS, j.getAsJsonObject("closes").get("1001").getAsInt(), r.out());
+            assertTrue(j.get("back_s").getAsDouble() > 0);
+            assertTrue(j.get("handshake_p99_ms").getAsDouble() > 0);
+            assertEquals(CLIENTS, second.chat.stats().connectionsOpened());
+        } finally {
+            first.close();
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    /** A chat server that a test can stop and start again on the same port, as a restarted daemon is. */
+    private static final class RestartableServer implements AutoCloseable {
+        final Chat chat;
+        private final EventLoopGroup group;
+        private final Channel channel;
+        private boolean closed;
+
+        private RestartableServer(Chat chat, EventLoopGroup group, Channel channel) {
+            this.chat = chat;
+            this.group = group;
+            this.channel = channel;
+        }
+
+        static RestartableServer start(int port) {
+            Chat chat = Chat.create(ChatConfig.newBuilder().serveWebClient(false).build());
+            Transports transport = Transports.best();
+            EventLoopGroup group = transport.newGroup(2);
+            Channel channel = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(chat.newChannelInitializer())
+                    .bind("127.0.0.1", port).syncUninterruptibly().channel();
+            return new RestartableServer(chat, group, channel);
+        }
+
+        int port() {
+            return ((InetSocketAddress) channel.localAddress()).getPort();
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            // As the daemon's shutdown: stop accepting, close every connection with 1001, then the loops.
+            channel.close().syncUninterruptibly();
+            chat.closeAll().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            chat.close();
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.chatd.core;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Tells a room's members who comes and goes, at a cost that stays linear in the room's size.
+ *
+ * <p>A notice per join to every member costs n²/2 frames for n users arriving, which is what a restart of a busy
+ * server makes them do at once. So only rooms of up to {@code noticesMax} users get a {@code join} or
+ * {@code leave} notice per change. In larger rooms the changes are gathered and sent as one {@code presence}
+ * frame per room and {@code interval}, with the user count; up to {@code namesMax} users it also names who joined
+ * and left, past that it carries only the count. The joining connection always gets its own {@code join}
+ * notice, as the answer to its {@code join}.
+ *
+ * <p>Everything here runs on the room's event loop, like every other change to the room.
+ */
+final class Presence {
+
+    private final int noticesMax;
+    private final int namesMax;
+    private final long intervalNanos;
+    private final ChatStats stats;
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+
+    Presence(int noticesMax, int namesMax, long intervalNanos, ChatStats stats) {
+        this.noticesMax = noticesMax;
+        this.namesMax = namesMax;
+        this.intervalNanos = intervalNanos;
+        this.stats = stats;
+    }
+
+    /** Changes of one room not yet announced; owned by the room's loop. */
+    static final class Pending {
+        final LinkedHashSet<String> joined = new LinkedHashSet<>();
+        final LinkedHashSet<String> left = new LinkedHashSet<>();
+        /** The user count the members were last told; -1 before the first frame. */
+        int announcedCount = -1;
+        boolean scheduled;
+    }
+
+    /**
+     * {@code connection} was added to the room; {@code firstOfUser} when its user was not in it before. A
+     * {@code resuming} connection is in no shard yet, so it is sent its notice directly, before anything else.
+     */
+    void joined(Room room, Connection connection, boolean firstOfUser, boolean resuming, long ts) {
+        ByteBuf notice = ServerMessages.presence(alloc, "join", room.name, connection.user, ts);
+        if (!firstOfUser) {
+            send(connection, notice);
+        } else if (room.userCount() <= noticesMax) {
+            announceNow(room, room.userCount() - 1); // as it was before this join, which the notice tells
+            if (resuming) {
+                broadcast(room, notice.retainedDuplicate(), connection);
+                send(connection, notice);
+            } else {
+                broadcast(room, notice, null);
+            }
+        } else {
+            pend(room, connection.user, true);
+            send(connection, notice);
+        }
+    }
+
+    /**
+     * {@code connection} was removed from the room; {@code lastOfUser} when its user has no connection left in it.
+     * With {@code notifyLeaver} the connection is sent its own {@code leave} notice (the answer to its
+     * {@code leave}).
+     */
+    void left(Room room, Connection connection, boolean lastOfUser, boolean notifyLeaver, long ts) {
+        if (!lastOfUser && !notifyLeaver) {
+            return;
+        }
+        ByteBuf notice = ServerMessages.presence(alloc, "leave", room.name, connection.user, ts);
+        if (notifyLeaver) {
+            send(connection, notice.retainedDuplicate());
+        }
+        // The size before the leave decides, as the size after a join does: a room at the bound keeps one mode.
+        if (lastOfUser && room.userCount() + 1 <= noticesMax) {
+            announceNow(room, room.userCount() + 1); // as it was before this leave, which the notice tells
+            broadcast(room, notice, null);
+            return;
+        }
+        notice.release();
+        if (lastOfUser) {
+            pend(room, connection.user, false);
+        }
+    }
+
+    private void pend(Room room, String user, boolean join) {
+        Pending pending = room.presence;
+        if (pending == null) {
+            pending = room.presence = new Pending();
+        }
+        // A user who comes and goes within one interval is no change at all.
+        if (join) {
+            if (!pending.left.remove(user)) {
+                pending.joined.add(user);
+            }
+        } else if (!pending.joined.remove(user)) {
+            pending.left.add(user);
+        }
+        if (!pending.scheduled) {
+            pending.scheduled = true;
+            room.loop.schedule(() -> {
+                room.presence.scheduled = false;
+                announceNow(room, room.userCount());
+            }, intervalNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Sends the gathered changes now: before a notice in a room that shrank back to notices, so that members
+     * apply changes in the order they happened, and when the interval ends.
+     */
+    private void announceNow(Room room, int count) {
+        Pending pending = room.presence;
+        if (pending == null) {
+            return;
+        }
+        if (pending.joined.isEmpty() && pending.left.isEmpty() && count == pending.announcedCount) {
+            return;
+        }
+        boolean named = count <= namesMax;
+        List<String> joined = named ? new ArrayList<>(pending.joined) : List.of();
+        List<String> left = named ? new ArrayList<>(pending.left) : List.of();
+        pending.joined.clear();
+        pending.left.clear();
+        pending.announcedCount = count;
+        broadcast(room, ServerMessages.presenceBatch(alloc, room.name, count, named, joined, left), null);
+    }
+
+    private void broadcast(Room room, ByteBuf frame, Connection except) {
+        stats.presenceFrames.add(room.memberCount() - (except == null ? 0 : 1));
+        room.broadcast(frame, except == null ? null : except.channel, -1);
+    }
+
+    private void send(Connection connection, ByteBuf notice) {
+        stats.presenceFrames.increment();
+        connection.send(notice);
+    }
+}
