@@ -36,11 +36,13 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     static final AttributeKey<Identity> IDENTITY = AttributeKey.valueOf(ChatHttpHandler.class, "identity");
 
     private static final Logger log = LoggerFactory.getLogger(ChatHttpHandler.class);
+    /** Handshake access lines, under their own name so that operators can route or silence them. */
+    private static final Logger accessLog = LoggerFactory.getLogger("io.chatd.access");
     /** Any client can make these refusals happen at will, so at most one line each per 10 s. */
     private final LogThrottle serverFullLog = new LogThrottle(10, TimeUnit.SECONDS);
     private final LogThrottle perIpLog = new LogThrottle(10, TimeUnit.SECONDS);
     /** Handshake access lines: at most 20 a second, so that a connection storm cannot flood the log. */
-    private final LogThrottle accessLog = new LogThrottle(20, 1, TimeUnit.SECONDS);
+    private final LogThrottle accessThrottle = new LogThrottle(20, 1, TimeUnit.SECONDS);
     static final String CONTENT_SECURITY_POLICY =
             "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -118,10 +120,10 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
      */
     private void logAccess(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus refusal,
                            String reason) {
-        if (!log.isInfoEnabled()) {
+        if (!accessLog.isInfoEnabled()) {
             return;
         }
-        long heldBack = accessLog.tryAcquire();
+        long heldBack = accessThrottle.tryAcquire();
         if (heldBack < 0) {
             return;
         }
@@ -131,7 +133,7 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
                 request.headers()));
         String result = refusal == null ? "ok" : String.valueOf(refusal.code());
         String connection = ctx.channel().id().asShortText();
-        log.atInfo()
+        accessLog.atInfo()
                 .addKeyValue("event", "handshake").addKeyValue("result", result).addKeyValue("user", user)
                 .addKeyValue("client", address).addKeyValue("channel", connection)
                 .log("handshake {} user={} client={} channel={}{}{}", result, user, address, connection,

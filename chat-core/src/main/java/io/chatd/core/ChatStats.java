@@ -25,7 +25,6 @@ public final class ChatStats {
     private final LongAdder[] disconnectsByReason = adders(DisconnectReason.values().length);
     private final LongAdder[] handshakesByResult = adders(HandshakeResult.values().length);
     final LongAdder storeCommits = new LongAdder();
-    final LongAdder storeCommitNanos = new LongAdder();
     /** Set by {@link Chat} once its store thread exists. */
     volatile IntSupplier storeQueue = () -> 0;
     private volatile LongConsumer storeCommitObserver = nanos -> { };
@@ -127,7 +126,6 @@ public final class ChatStats {
 
     void storeCommitted(long nanos) {
         storeCommits.increment();
-        storeCommitNanos.add(nanos);
         storeCommitObserver.accept(nanos);
     }
 
