@@ -70,13 +70,16 @@ public final class Chat implements AutoCloseable {
     private final ConnectionLimiter connectionLimiter;
     private final RoomOccupancy roomOccupancy;
     private final ConcurrentHashMap<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
+    /** Set at the first moment of a graceful shutdown; readiness answers 503 from then on. */
+    private volatile boolean draining;
 
     private Chat(ChatConfig config) {
         this.config = config;
         this.connectionLimiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp());
         this.roomOccupancy = new RoomOccupancy(config.maxRoomMembers());
         this.persister = new Persister(Objects.requireNonNull(config.store().get(), "store"), config.retention(),
-                config.pruneInterval(), "chat-store");
+                config.pruneInterval(), "chat-store", stats);
+        stats.storeQueue = persister::queued;
         String stored = persister.initialState().epoch();
         // A store that cannot vouch for its numbering across restarts (memory) gets a new epoch every start.
         this.epoch = stored != null ? stored : StoreState.newEpoch();
@@ -139,6 +142,20 @@ public final class Chat implements AutoCloseable {
     /** Users with at least one open connection. */
     public int userCount() {
         return users.userCount();
+    }
+
+    /**
+     * Marks this chat as draining, the first step of a graceful shutdown: {@code /readyz} answers 503 from now
+     * on, so a load balancer stops sending new clients, while everything else keeps serving until
+     * {@link #closeAll()}.
+     */
+    public void startDraining() {
+        draining = true;
+    }
+
+    /** What {@code /readyz} reports: the store answers (its thread runs, its last commit succeeded) and not draining. */
+    public boolean isReady() {
+        return !draining && persister.answering();
     }
 
     /** Rooms with at least one member. */
@@ -256,6 +273,24 @@ public final class Chat implements AutoCloseable {
     }
 
     /**
+     * Closes every connection of {@code user} with {@code code} (4000 to 4999, or 1008) and {@code reason}, as an
+     * operator's disconnect. Returns how many connections it closed.
+     */
+    public int disconnectUser(String user, int code, String reason) {
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(reason, "reason");
+        if (code != CloseCodes.POLICY_VIOLATION && (code < 4000 || code > 4999)) {
+            throw new IllegalArgumentException("code must be 4000 to 4999 or 1008, not " + code);
+        }
+        int closed = 0;
+        for (Connection connection : users.connections(user)) { // an immutable snapshot
+            Disconnect.close(connection.channel, code, reason);
+            closed++;
+        }
+        return closed;
+    }
+
+    /**
      * Closes every WebSocket with 1001 (going away), for shutdown. The returned future completes when every
      * connection has closed: when its client answered the close frame, or at the latest 3 s after it was sent.
      */
@@ -275,9 +310,12 @@ public final class Chat implements AutoCloseable {
         connections.add(connection.channel);
         users.add(connection);
         stats.connectionsOpened.increment();
+        stats.handshake(ChatStats.HandshakeResult.OK);
     }
 
     void closed(Connection connection) {
+        Integer code = connection.channel.attr(Disconnect.CLOSE_SENT).get();
+        stats.disconnected(code == null ? ChatStats.DisconnectReason.CLIENT : ChatStats.DisconnectReason.ofServerCode(code));
         users.remove(connection);
         for (String room : connection.rooms) {
             rooms.leave(connection, room, false);

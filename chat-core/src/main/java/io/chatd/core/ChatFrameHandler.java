@@ -327,6 +327,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             if (claim != null) {
                 chat.recentIds().abandon(claim, error);
             }
+            chat.stats().errorSent(ErrorCode.STORE_FAILED);
             sender.send(ServerMessages.error(sender.channel.alloc(), ErrorCode.STORE_FAILED,
                     "the message could not be stored", id));
         });
@@ -370,6 +371,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             if (error == null) {
                 requester.send(ServerMessages.ack(requester.channel.alloc(), id, sent.ts(), sent.seq(), sent.stored()));
             } else {
+                chat.stats().errorSent(ErrorCode.STORE_FAILED);
                 requester.send(ServerMessages.error(requester.channel.alloc(), ErrorCode.STORE_FAILED,
                         "the original send with this id failed; send again", id));
             }
@@ -392,7 +394,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendError(ErrorCode code, String message, String requestId) {
-        chat.stats().errorsSent.increment();
+        chat.stats().errorSent(code);
         connection.send(ServerMessages.error(alloc(), code, message, requestId));
     }
 

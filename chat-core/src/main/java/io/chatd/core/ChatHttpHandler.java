@@ -36,9 +36,13 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     static final AttributeKey<Identity> IDENTITY = AttributeKey.valueOf(ChatHttpHandler.class, "identity");
 
     private static final Logger log = LoggerFactory.getLogger(ChatHttpHandler.class);
+    /** Handshake access lines, under their own name so that operators can route or silence them. */
+    private static final Logger accessLog = LoggerFactory.getLogger("io.chatd.access");
     /** Any client can make these refusals happen at will, so at most one line each per 10 s. */
     private final LogThrottle serverFullLog = new LogThrottle(10, TimeUnit.SECONDS);
     private final LogThrottle perIpLog = new LogThrottle(10, TimeUnit.SECONDS);
+    /** Handshake access lines: at most 20 a second, so that a connection storm cannot flood the log. */
+    private final LogThrottle accessThrottle = new LogThrottle(20, 1, TimeUnit.SECONDS);
     static final String CONTENT_SECURITY_POLICY =
             "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -100,16 +104,41 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
                 reason = e.getMessage() + '\n';
             }
         }
+        logAccess(ctx, request, refusal, reason);
         if (refusal != null) {
-            if (log.isDebugEnabled()) {
-                log.debug("refused handshake on {}: {} {} (path {})", ctx.channel().id(), refusal.code(),
-                        LogSafe.escape(reason.trim()), LogSafe.escape(new QueryStringDecoder(request.uri()).path()));
-            }
+            chat.stats().handshake(ChatStats.HandshakeResult.ofStatus(refusal.code()));
             request.release();
             refuse(ctx, refusal, reason);
         } else {
             ctx.fireChannelRead(request); // on to WebSocketServerProtocolHandler
         }
+    }
+
+    /**
+     * One INFO line per handshake (result, user, client address per --trust-proxy, connection id), as key-value
+     * pairs too for JSON logs; at most 20 a second, the next line telling how many were held back.
+     */
+    private void logAccess(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus refusal,
+                           String reason) {
+        if (!accessLog.isInfoEnabled()) {
+            return;
+        }
+        long heldBack = accessThrottle.tryAcquire();
+        if (heldBack < 0) {
+            return;
+        }
+        Identity identity = ctx.channel().attr(IDENTITY).get();
+        String user = refusal == null && identity != null ? LogSafe.escape(identity.user()) : "-";
+        String address = LogSafe.escape(config.trustedProxies().clientAddress(ctx.channel().remoteAddress(),
+                request.headers()));
+        String result = refusal == null ? "ok" : String.valueOf(refusal.code());
+        String connection = ctx.channel().id().asShortText();
+        accessLog.atInfo()
+                .addKeyValue("event", "handshake").addKeyValue("result", result).addKeyValue("user", user)
+                .addKeyValue("client", address).addKeyValue("channel", connection)
+                .log("handshake {} user={} client={} channel={}{}{}", result, user, address, connection,
+                        refusal == null ? "" : " (" + LogSafe.escape(reason.trim()) + ")",
+                        heldBack > 0 ? " (" + heldBack + " handshake lines held back)" : "");
     }
 
     /** Takes a connection slot (released when the channel closes), or says which limit refuses it. */
@@ -145,6 +174,10 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             respond(ctx, request, HttpResponseStatus.OK, body, "application/json");
             return;
         }
+        if (path.equals("/readyz") && readOnly) {
+            readiness(ctx, request, chat);
+            return;
+        }
         WebClient.Asset asset = webClient == null ? null : webClient.asset(path);
         if (asset != null && readOnly) {
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
@@ -159,6 +192,13 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+    }
+
+    /** Answers {@code /readyz}: 200 while {@link Chat#isReady()}, 503 once draining or when the store fails. */
+    static void readiness(ChannelHandlerContext ctx, FullHttpRequest request, Chat chat) {
+        boolean ready = chat.isReady();
+        respond(ctx, request, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                ready ? "{\"status\":\"ready\"}\n" : "{\"status\":\"not ready\"}\n", "application/json");
     }
 
     /** Refuses a handshake and closes; the reason never contains what the client sent. */
@@ -180,8 +220,8 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
         respond(ctx, request, status, body, "text/plain; charset=UTF-8");
     }
 
-    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
-                                String body, String contentType) {
+    static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
+                        String body, String contentType) {
         ByteBuf content = Unpooled.copiedBuffer(body, CharsetUtil.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);

@@ -36,6 +36,21 @@ final class ClientRequest {
     }
 
     static ClientRequest parse(String text) throws RequestException {
+        JsonObject json = object(text);
+        String id = optionalId(json);
+        JsonElement type = json.get("type");
+        if (type == null || !isString(type)) {
+            throw new RequestException(ErrorCode.INVALID, "\"type\" must be a string", id);
+        }
+        return new ClientRequest(type.getAsString(), id, json);
+    }
+
+    /** An admin API body: a JSON object whose fields are read as a request's are; it has no type or id. */
+    static ClientRequest parseBody(String text) throws RequestException {
+        return new ClientRequest(null, null, object(text));
+    }
+
+    private static JsonObject object(String text) throws RequestException {
         JsonElement element;
         try {
             JsonReader reader = new JsonReader(new StringReader(text));
@@ -51,13 +66,22 @@ final class ClientRequest {
         if (element == null || !element.isJsonObject()) {
             throw new RequestException(ErrorCode.BAD_JSON, "frame must be a JSON object", null);
         }
-        JsonObject json = element.getAsJsonObject();
-        String id = optionalId(json);
-        JsonElement type = json.get("type");
-        if (type == null || !isString(type)) {
-            throw new RequestException(ErrorCode.INVALID, "\"type\" must be a string", id);
+        return element.getAsJsonObject();
+    }
+
+    /** Whether the field is present and not null. */
+    boolean has(String field) {
+        JsonElement value = json.get(field);
+        return value != null && !value.isJsonNull();
+    }
+
+    /** A free-text field (a display name, a close reason): a non-empty string of at most {@code maxChars}. */
+    String text(String field, int maxChars) throws RequestException {
+        String value = string(field);
+        if (value.isEmpty() || value.length() > maxChars) {
+            throw invalid("\"" + field + "\" must be a string of 1 to " + maxChars + " characters");
         }
-        return new ClientRequest(type.getAsString(), id, json);
+        return value;
     }
 
     private static String optionalId(JsonObject json) throws RequestException {

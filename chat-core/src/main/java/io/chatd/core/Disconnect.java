@@ -26,9 +26,9 @@ final class Disconnect {
     /**
      * Set once the server sent its close frame: the client's answering close frame then ends the connection
      * (see {@link ProtocolErrorHandler}) instead of being echoed, since a second close frame makes browsers report
-     * 1006 rather than the code they were sent.
+     * 1006 rather than the code they were sent. Holds the code sent, which the metrics count the close by.
      */
-    static final AttributeKey<Boolean> CLOSE_SENT = AttributeKey.valueOf(Disconnect.class, "closeSent");
+    static final AttributeKey<Integer> CLOSE_SENT = AttributeKey.valueOf(Disconnect.class, "closeSent");
 
     private Disconnect() {
     }
@@ -42,7 +42,7 @@ final class Disconnect {
     }
 
     private static ChannelFuture sendCloseFrame(Channel channel, int code, String reason) {
-        channel.attr(CLOSE_SENT).set(Boolean.TRUE);
+        channel.attr(CLOSE_SENT).setIfAbsent(code); // the first close frame is the one the client gets
         return channel.writeAndFlush(new CloseWebSocketFrame(code, reason));
     }
 

@@ -10,11 +10,20 @@ import java.util.concurrent.atomic.AtomicLong;
 final class LogThrottle {
 
     private final long intervalNanos;
+    private final int linesPerInterval;
     private final AtomicLong nextNanos = new AtomicLong(System.nanoTime());
     private final AtomicLong suppressed = new AtomicLong();
+    /** Lines let through in the current interval, when more than one may pass per interval. */
+    private int passed;
 
     LogThrottle(long interval, TimeUnit unit) {
+        this(1, interval, unit);
+    }
+
+    /** At most {@code linesPerInterval} lines per interval (counted from the first of them). */
+    LogThrottle(int linesPerInterval, long interval, TimeUnit unit) {
         this.intervalNanos = unit.toNanos(interval);
+        this.linesPerInterval = linesPerInterval;
     }
 
     /**
@@ -22,9 +31,26 @@ final class LogThrottle {
      * (0 or more), which the line should mention.
      */
     long tryAcquire() {
+        if (linesPerInterval > 1) {
+            return tryAcquireOfMany();
+        }
         long now = System.nanoTime();
         long next = nextNanos.get();
         if (now - next >= 0 && nextNanos.compareAndSet(next, now + intervalNanos)) {
+            return suppressed.getAndSet(0);
+        }
+        suppressed.incrementAndGet();
+        return -1;
+    }
+
+    private synchronized long tryAcquireOfMany() {
+        long now = System.nanoTime();
+        if (now - nextNanos.get() >= 0) { // a new interval
+            nextNanos.set(now + intervalNanos);
+            passed = 0;
+        }
+        if (passed < linesPerInterval) {
+            passed++;
             return suppressed.getAndSet(0);
         }
         suppressed.incrementAndGet();

@@ -118,9 +118,18 @@ final class Persister implements AutoCloseable {
     private long nextPrune;
     /** Set by {@link #close}: an operation offered after it would never run, so it is refused. */
     private volatile boolean stopped;
+    /** Whether the last commit failed: readiness reports a store that stopped taking writes. */
+    private volatile boolean failing;
+    private final ChatStats stats;
 
     /** Opens the store on the calling thread, then starts the store thread; prunes every {@code pruneEvery}. */
     Persister(MessageStore store, Retention retention, Duration pruneEvery, String name) {
+        this(store, retention, pruneEvery, name, new ChatStats());
+    }
+
+    /** Like {@link #Persister(MessageStore, Retention, Duration, String)}, timing each commit into {@code stats}. */
+    Persister(MessageStore store, Retention retention, Duration pruneEvery, String name, ChatStats stats) {
+        this.stats = stats;
         this.store = store;
         this.pruneEveryMillis = pruneEvery.toMillis();
         this.initialState = store.open(retention);
@@ -134,6 +143,16 @@ final class Persister implements AutoCloseable {
 
     StoreState initialState() {
         return initialState;
+    }
+
+    /** Operations waiting for the store thread. */
+    int queued() {
+        return queue.size();
+    }
+
+    /** True while the store thread runs and its last commit succeeded. */
+    boolean answering() {
+        return !stopped && !failing && thread.isAlive();
     }
 
     /** Sets what runs on the store thread after each prune, with the store (which it may read). */
@@ -287,12 +306,15 @@ final class Persister implements AutoCloseable {
             return;
         }
         Throwable failure = null;
+        long start = System.nanoTime();
         try {
             store.write(batch);
         } catch (RuntimeException e) {
             failure = e;
             log.warn("store write of {} operations failed: {}", batchOps.size(), e.toString());
         }
+        failing = failure != null;
+        stats.storeCommitted(System.nanoTime() - start);
         batch.clear();
         for (Op op : batchOps) {
             if (failure == null) {

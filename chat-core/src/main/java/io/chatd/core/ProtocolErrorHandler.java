@@ -37,7 +37,7 @@ final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof CloseWebSocketFrame close) {
-            if (Boolean.TRUE.equals(ctx.channel().attr(Disconnect.CLOSE_SENT).get())) {
+            if (ctx.channel().attr(Disconnect.CLOSE_SENT).get() != null) {
                 // The answer to our own close frame: the closing handshake is complete, and the server closes the
                 // TCP connection (RFC 6455 7.1.1) without echoing a second close frame.
                 ReferenceCountUtil.release(msg);

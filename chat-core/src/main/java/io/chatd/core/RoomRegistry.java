@@ -273,7 +273,7 @@ final class RoomRegistry {
         }
         if (sender != null) {
             sender.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, message, clientId));
-            stats.errorsSent.increment();
+            stats.errorSent(ErrorCode.STORE_FAILED);
         }
         if (seq != null) {
             seq.completeExceptionally(error);
@@ -289,6 +289,7 @@ final class RoomRegistry {
                 // Encoded on the requester's loop: the store thread is every sender's ack path.
                 (messages, error) -> EventLoops.offer(requester.channel.eventLoop(), () -> {
                     if (error != null) {
+                        stats.errorSent(ErrorCode.STORE_FAILED);
                         requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,
                                 "history could not be read", requestId));
                         return;
@@ -301,6 +302,7 @@ final class RoomRegistry {
                             requestId));
                 }));
         if (!queued) {
+            stats.errorSent(ErrorCode.STORE_FAILED);
             requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED, "the store is overloaded", requestId));
         }
     }
@@ -335,6 +337,24 @@ final class RoomRegistry {
 
     int roomCount() {
         return rooms.size();
+    }
+
+    /** Names of the rooms with members now, for the admin API. */
+    List<String> roomNames() {
+        return new java.util.ArrayList<>(rooms.keySet());
+    }
+
+    /** What the admin API shows of a room: a page of its users, how many there are, its last seq. */
+    record Snapshot(List<String> users, int userCount, long lastSeq) {
+    }
+
+    /**
+     * For the admin API: up to {@code limit} users sorting after {@code after} (null: from the first), read on the
+     * room's loop; a room without members has none, and the seq where its numbering continues.
+     */
+    void inspect(String roomName, String after, int limit, Consumer<Snapshot> answer) {
+        onRoom(roomName, false, room -> answer.accept(new Snapshot(room.usersAfter(after, limit), room.userCount(),
+                room.lastSeq())), () -> answer.accept(new Snapshot(List.of(), 0, lastSeqOf(roomName))));
     }
 
     /** Rooms without members whose last seq is remembered. */

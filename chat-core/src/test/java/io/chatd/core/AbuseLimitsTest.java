@@ -178,7 +178,7 @@ class AbuseLimitsTest {
 
     @Test
     void refusedHandshakeIsLoggedWithClientTextEscaped() throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger(ChatHttpHandler.class);
+        Logger logger = (Logger) LoggerFactory.getLogger("io.chatd.access"); // the handshake access lines
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         Level previous = logger.getLevel();
@@ -192,6 +192,8 @@ class AbuseLimitsTest {
             logger.setLevel(previous);
         }
         assertEquals(2, appender.list.size(), appender.list::toString);
+        assertTrue(appender.list.get(1).getFormattedMessage().startsWith("handshake 403 user=- client=127.0.0.1"),
+                appender.list::toString);
         for (ILoggingEvent event : appender.list) {
             String line = event.getFormattedMessage();
             assertFalse(line.chars().anyMatch(c -> c < 0x20), "control character in a log line: " + line);

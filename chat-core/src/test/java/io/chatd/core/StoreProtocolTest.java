@@ -624,6 +624,31 @@ class StoreProtocolTest {
     }
 
     @Test
+    void readinessIs503WhileTheStoreFailsCommitsAndRecoversWithIt() throws Exception {
+        AtomicBoolean failing = new AtomicBoolean(false);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> new FailingStore(failing)));
+             TestClient alice = joined(server, "alice", "r")) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpRequest readyz = java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + server.port() + "/readyz")).build();
+            java.net.http.HttpResponse.BodyHandler<String> body = java.net.http.HttpResponse.BodyHandlers.ofString();
+            publish(alice, "r", "one", "1");
+            assertEquals(200, http.send(readyz, body).statusCode());
+            failing.set(true);
+            alice.sendJson("type", "msg", "room", "r", "content", "two, never stored", "id", "2");
+            assertEquals("store_failed", alice.nextOfType("error").get("code").getAsString());
+            java.net.http.HttpResponse<String> notReady = http.send(readyz, body);
+            assertEquals(503, notReady.statusCode());
+            assertEquals("{\"status\":\"not ready\"}\n", notReady.body());
+            assertEquals(1, server.chat().stats().errorsSent(ErrorCode.STORE_FAILED));
+            failing.set(false);
+            publish(alice, "r", "three", "3");
+            assertEquals(200, http.send(readyz, body).statusCode());
+            assertTrue(server.chat().stats().storeCommits() >= 3);
+        }
+    }
+
+    @Test
     void historyIsRateLimitedByDefaultWithoutClosingTheConnection() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""));
              TestClient alice = joined(server, "alice", "r")) {

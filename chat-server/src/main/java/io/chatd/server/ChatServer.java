@@ -1,5 +1,6 @@
 package io.chatd.server;
 
+import io.chatd.core.AdminApiHandler;
 import io.chatd.core.Chat;
 import io.chatd.core.ChatConfig;
 import io.chatd.core.Transports;
@@ -8,6 +9,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -30,6 +33,9 @@ public final class ChatServer {
 
     private final Transports transport;
     private final int eventLoops;
+    /** The admin listener and its metrics, once {@link #startAdmin} opened them. */
+    private Channel adminChannel;
+    private ChatMetrics metrics;
 
     private ChatServer(Chat chat, EventLoopGroup group, Channel serverChannel, Transports transport, int eventLoops) {
         this.chat = chat;
@@ -101,6 +107,45 @@ public final class ChatServer {
         };
     }
 
+    /**
+     * Opens the admin listener on {@code host:port} (0 picks a free one), on the same event loops: {@code /metrics},
+     * {@code /readyz}, {@code /healthz} and, when {@code apiKey} is not null, the admin API
+     * ({@link AdminApiHandler}) for callers presenting that key.
+     */
+    public synchronized void startAdmin(String host, int port, byte[] apiKey) throws InterruptedException {
+        if (adminChannel != null) {
+            throw new IllegalStateException("the admin listener is already open");
+        }
+        AdminApiHandler api = apiKey == null ? null : new AdminApiHandler(chat, apiKey);
+        ChatMetrics metrics = new ChatMetrics(chat);
+        AdminHttpHandler routes = new AdminHttpHandler(chat, metrics, api != null);
+        try {
+            adminChannel = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), routes);
+                            if (api != null) {
+                                ch.pipeline().addLast(api);
+                            }
+                        }
+                    })
+                    .bind(host, port).sync().channel();
+        } catch (InterruptedException | RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
+        this.metrics = metrics;
+    }
+
+    /** The admin listener's bound port, or -1 when it is not open. */
+    public synchronized int adminPort() {
+        return adminChannel == null ? -1 : ((InetSocketAddress) adminChannel.localAddress()).getPort();
+    }
+
     /** The bound port. */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
@@ -115,12 +160,36 @@ public final class ChatServer {
      * done or when {@code grace} has passed, whichever comes first; returns true when everything closed in time.
      */
     public boolean shutdown(Duration grace) {
+        return shutdown(Duration.ZERO, grace);
+    }
+
+    /**
+     * Like {@link #shutdown(Duration)}, draining first: {@code /readyz} answers 503 at once, and everything keeps
+     * serving for {@code drainDelay}, so that a load balancer polling readiness stops sending new clients before
+     * the 1001 closes go out. The grace period starts after the drain.
+     */
+    public boolean shutdown(Duration drainDelay, Duration grace) {
+        chat.startDraining();
+        if (drainDelay.toMillis() > 0) {
+            log.info("draining: not ready, still serving {} connections for {}", chat.connectionCount(), drainDelay);
+            try {
+                Thread.sleep(drainDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // a second signal: stop draining, go on closing
+            }
+        }
         long deadline = System.nanoTime() + grace.toNanos();
         log.info("shutting down: {} connections, grace {}", chat.connectionCount(), grace);
         serverChannel.close().awaitUninterruptibly(remainingMillis(deadline));
         boolean closed = chat.closeAll().awaitUninterruptibly(remainingMillis(deadline));
         if (!closed) {
             log.warn("{} connections still open at the end of the grace period; closing them", chat.connectionCount());
+        }
+        synchronized (this) {
+            if (adminChannel != null) { // open until here: /readyz answered 503 while the connections closed
+                adminChannel.close().awaitUninterruptibly(remainingMillis(deadline));
+                metrics.close();
+            }
         }
         group.shutdownGracefully(0, Math.max(1, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
         boolean stopped = group.terminationFuture().awaitUninterruptibly(remainingMillis(deadline));

@@ -168,6 +168,32 @@ public final class ChatServerMain implements Callable<Integer> {
             description = "Longest time to close connections on SIGTERM/SIGINT before exiting (default: ${DEFAULT-VALUE}).")
     Duration shutdownGrace;
 
+    @Option(names = "--drain-delay", defaultValue = "2s", converter = Converters.DurationConverter.class,
+            description = "On SIGTERM, how long /readyz answers 503 while the server still serves, before the 1001 "
+                    + "closes go out; 0 for none (default: ${DEFAULT-VALUE}).")
+    Duration drainDelay;
+
+    // ---- operations (issue 13) ----
+
+    @Option(names = "--admin-port", paramLabel = "PORT",
+            description = "Opens the admin listener on this port (0 picks a free one): /metrics, /readyz, /healthz "
+                    + "and, with --admin-key-file, the admin API. Off by default.")
+    Integer adminPort;
+
+    @Option(names = "--admin-host", defaultValue = "127.0.0.1",
+            description = "Address of the admin listener (default: ${DEFAULT-VALUE}).")
+    String adminHost;
+
+    @Option(names = "--admin-key-file", paramLabel = "FILE",
+            description = "File holding the admin API key (at least 32 bytes; a final newline is ignored). Calls "
+                    + "to /api/ need Authorization: Bearer KEY. Without it the admin API is off.")
+    Path adminKeyFile;
+
+    @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+            description = "Log lines as text, or as one JSON object per line (logback's JsonEncoder) with the "
+                    + "line's fields: user, client, close code... (default: ${DEFAULT-VALUE}).")
+    LogFormat logFormat;
+
     @CommandLine.Mixin
     SecurityOptions security = new SecurityOptions();
 
@@ -194,6 +220,7 @@ public final class ChatServerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        logFormat.apply(); // first: every line of this run in the chosen format
         ChatConfig config = toChatConfig();
         if (port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--port must be 0 to 65535");
@@ -204,6 +231,13 @@ public final class ChatServerMain implements Callable<Integer> {
         if (shutdownGrace.isNegative()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--shutdown-grace must not be negative");
         }
+        if (drainDelay.isNegative()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--drain-delay must not be negative");
+        }
+        if (adminPort != null && (adminPort < 0 || adminPort > 65535)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--admin-port must be 0 to 65535");
+        }
+        byte[] adminKey = adminKey();
         if (security.auth == SecurityOptions.AuthMode.none) {
             log.warn("AUTHENTICATION IS OFF (--auth none): anyone can connect as any user with ?user=NAME. "
                     + "Use --auth jwt anywhere you do not trust every client; see docs/security.md.");
@@ -224,6 +258,17 @@ public final class ChatServerMain implements Callable<Integer> {
         ChatServer server;
         try {
             server = ChatServer.start(config, host, port, ioThreads, tls);
+            if (adminPort != null) {
+                try {
+                    server.startAdmin(adminHost, adminPort, adminKey);
+                } catch (Exception e) {
+                    server.shutdown(Duration.ZERO);
+                    log.error("could not start: {}", inUse(e) ? "admin port " + adminPort + " on " + adminHost
+                            + " is already in use" : e.toString());
+                    deleteAll(created);
+                    return 1;
+                }
+            }
         } catch (StoreException e) {
             log.error("could not start: {}", e.getMessage()); // already one line for the operator
             deleteAll(created);
@@ -240,9 +285,40 @@ public final class ChatServerMain implements Callable<Integer> {
                 tls == null ? "ws" : "wss", urlHost(), server.port(), wsPath,
                 describeStore(), security.auth, server.transport().name().toLowerCase(Locale.ROOT),
                 server.eventLoops());
+        if (adminPort != null) {
+            log.info("admin listener on {}:{}: /metrics, /readyz, /healthz{}", adminHost, server.adminPort(),
+                    adminKey == null ? " (admin API off: no --admin-key-file)" : " and the admin API at /api/");
+        }
         awaitStopSignal();
         // A distinct code for a shutdown that ran out of time: some clients were cut off without their 1001.
-        return server.shutdown(shutdownGrace) ? 0 : EXIT_SHUTDOWN_TIMED_OUT;
+        return server.shutdown(drainDelay, shutdownGrace) ? 0 : EXIT_SHUTDOWN_TIMED_OUT;
+    }
+
+    /** The admin API key from --admin-key-file, or null when there is none; a bad file is a usage error. */
+    private byte[] adminKey() {
+        if (adminKeyFile == null) {
+            return null;
+        }
+        if (adminPort == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--admin-key-file needs --admin-port");
+        }
+        byte[] key;
+        try {
+            key = Files.readAllBytes(adminKeyFile);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--admin-key-file: cannot read " + adminKeyFile + ": " + e.getMessage());
+        }
+        int length = key.length;
+        while (length > 0 && (key[length - 1] == '\n' || key[length - 1] == '\r')) {
+            length--; // echo KEY > file adds one
+        }
+        if (length < io.chatd.core.AdminApiHandler.MIN_KEY_BYTES) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--admin-key-file: the key in "
+                    + adminKeyFile + " has " + length + " bytes; it needs at least "
+                    + io.chatd.core.AdminApiHandler.MIN_KEY_BYTES + " (e.g. openssl rand -hex 32)");
+        }
+        return java.util.Arrays.copyOf(key, length);
     }
 
     /** The host a person types in a browser: a wildcard bind is reachable as localhost. */

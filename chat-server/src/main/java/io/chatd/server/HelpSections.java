@@ -30,7 +30,8 @@ final class HelpSections implements CommandLine.IHelpSectionRenderer {
         SECTIONS.put("Store", List.of("--store", "--history-size", "--history-ttl", "--offline-max",
                 "--offline-max-per-sender", "--offline-max-total", "--offline-ttl", "--dedup-window",
                 "--dedup-max-ids"));
-        SECTIONS.put("Operations", List.of("--shutdown-grace", "-h", "-V"));
+        SECTIONS.put("Operations", List.of("--shutdown-grace", "--drain-delay", "--admin-port", "--admin-host",
+                "--admin-key-file", "--log-format", "-h", "-V"));
     }
 
     /** Installs the renderer in place of picocli's single option list. */

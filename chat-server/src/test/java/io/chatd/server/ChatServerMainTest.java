@@ -48,9 +48,40 @@ class ChatServerMainTest {
                 "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key", "--rate-limit",
                 "--rate-burst", "--max-connections", "--max-connections-per-ip", "--max-rooms-per-connection",
                 "--max-room-members", "--trust-proxy", "--store", "--history-size", "--history-ttl", "--offline-max",
-                "--offline-ttl", "--dedup-window"}) {
+                "--offline-ttl", "--dedup-window", "--drain-delay", "--admin-port", "--admin-host", "--admin-key-file"}) {
             assertTrue(help.out().contains(flag), flag);
         }
+    }
+
+    @Test
+    void anAdminKeyShorterThan32BytesRefusesToStartWithExitTwo(@TempDir Path dir) throws Exception {
+        Path key = dir.resolve("admin.key");
+        Files.writeString(key, "too-short-key\n");
+        Run run = run("--port", "0", "--store", "memory", "--admin-port", "0", "--admin-key-file", key.toString());
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("--admin-key-file") && run.err().contains("at least 32"), run.err());
+        Run missing = run("--port", "0", "--store", "memory", "--admin-port", "0", "--admin-key-file",
+                dir.resolve("absent.key").toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains("cannot read"), missing.err());
+        Run withoutListener = run("--port", "0", "--store", "memory", "--admin-key-file", key.toString());
+        assertEquals(2, withoutListener.exitCode());
+        assertTrue(withoutListener.err().contains("needs --admin-port"), withoutListener.err());
+    }
+
+    @Test
+    void flagsCanComeFromAnArgumentFile(@TempDir Path dir) throws Exception {
+        Path args = dir.resolve("chatd.args");
+        Files.writeString(args, "# the flags of /etc/chatd/chatd.args\n--store memory\n--port 70000\n");
+        Run run = run("@" + args);
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("--port must be 0 to 65535"), "the file's --port was read: " + run.err());
+    }
+
+    @Test
+    void negativeDrainDelayIsAUsageError() {
+        Run run = run("--port", "0", "--store", "memory", "--drain-delay", "-1s");
+        assertEquals(2, run.exitCode());
     }
 
     @Test

@@ -14,7 +14,13 @@ import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -97,13 +103,52 @@ class GracefulShutdownTest {
         }
     }
 
-    /** The daemon in its own process on a free port, with the given --shutdown-grace. */
-    private static Process startDaemon(String shutdownGrace) throws IOException {
+    @Test
+    void sigtermTurnsReadinessTo503AtOnceAndKeepsServingForTheDrainDelay() throws Exception {
+        Process process = startDaemon("5s", "--drain-delay", "3s");
+        try {
+            int port = awaitListeningPort(process);
+            HttpClient http = HttpClient.newHttpClient();
+            URI readyz = URI.create("http://127.0.0.1:" + port + "/readyz");
+            assertEquals(200, http.send(HttpRequest.newBuilder(readyz).build(), BodyHandlers.discarding()).statusCode());
+            try (TestClient alice = TestClient.connect(port, "alice"); TestClient bob = TestClient.connect(port, "bob")) {
+                alice.expect("welcome");
+                bob.expect("welcome");
+                long signalled = System.nanoTime();
+                process.destroy(); // SIGTERM
+                int status = 200;
+                while (status == 200 && System.nanoTime() - signalled < TimeUnit.SECONDS.toNanos(2)) {
+                    status = http.send(HttpRequest.newBuilder(readyz).build(), BodyHandlers.discarding()).statusCode();
+                }
+                assertEquals(503, status, "not ready within the first moments of the shutdown");
+                // Draining is not closed: connections still chat, and new clients are still served.
+                alice.sendJson("type", "msg", "room", "lobby", "content", "still here", "id", "d1");
+                assertEquals("still here", bob.nextOfType("msg").get("content").getAsString());
+                try (TestClient late = TestClient.connect(port, "carol")) {
+                    late.expect("welcome");
+                }
+                assertEquals(CloseCodes.GOING_AWAY, alice.awaitCloseCode());
+                assertTrue(System.nanoTime() - signalled >= TimeUnit.MILLISECONDS.toNanos(2900),
+                        "the 1001 waited for the drain delay");
+            }
+            assertTrue(process.waitFor(15, TimeUnit.SECONDS));
+            assertEquals(0, process.exitValue());
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** The daemon in its own process on a free port, with the given --shutdown-grace and no drain delay. */
+    private static Process startDaemon(String shutdownGrace, String... extra) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
                 ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace",
-                shutdownGrace, "--store", "memory", "--no-web-client")
-                .redirectErrorStream(true).start();
+                shutdownGrace, "--store", "memory", "--no-web-client"));
+        command.addAll(List.of(extra));
+        if (!command.contains("--drain-delay")) {
+            command.addAll(List.of("--drain-delay", "0s"));
+        }
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
     /** Reads the server's log until it says where it listens; keeps draining it afterwards. */
