@@ -42,6 +42,9 @@ final class ChatMetrics implements AutoCloseable {
                 .description("Messages published").register(registry);
         FunctionCounter.builder("chatd.deliveries", stats, ChatStats::deliveries)
                 .description("Messages queued to a connection: a room message to N members counts N").register(registry);
+        FunctionCounter.builder("chatd.presence.frames", stats, ChatStats::presenceFrames)
+                .description("Join, leave and presence frames queued to connections: one to N members counts N")
+                .register(registry);
         for (ChatStats.DisconnectReason reason : ChatStats.DisconnectReason.values()) {
             FunctionCounter.builder("chatd.disconnects", stats, s -> s.disconnects(reason))
                     .tag("reason", reason.label())

@@ -99,6 +99,7 @@ class AdminListenerTest {
             assertEquals(1, sample(text, "chatd_messages_total{type=\"room\"}"));
             assertEquals(0, sample(text, "chatd_messages_total{type=\"private\"}"));
             assertTrue(sample(text, "chatd_deliveries_total") >= 1);
+            assertTrue(sample(text, "chatd_presence_frames_total") >= 2, "each connection's own join notice");
             assertEquals(2, sample(text, "chatd_handshakes_total{result=\"ok\"}"));
             assertTrue(sample(text, "chatd_handshakes_total{result=\"401\"}") + sample(text,
                     "chatd_handshakes_total{result=\"400\"}") >= 1, "the refused handshake");
