@@ -123,6 +123,15 @@ final class Connections implements LoadContext.Listener {
         LoadConnection c = new LoadConnection(context, i);
         all[i] = c;
         inFlight++;
+        connect(bootstrap, c, remote, sources, i, loop, handshakeTimeoutMillis);
+    }
+
+    /**
+     * Starts connection {@code c} (number {@code i}) to {@code remote}, from the i-th source address round-robin,
+     * and fails it when it is not ready after {@code handshakeTimeoutMillis}.
+     */
+    static void connect(Bootstrap bootstrap, LoadConnection c, InetSocketAddress remote,
+                        List<InetSocketAddress> sources, int i, EventLoop loop, long handshakeTimeoutMillis) {
         bootstrap.handler(c); // read synchronously by connect(), so one bootstrap serves every connection
         ChannelFuture f = sources.isEmpty() ? bootstrap.connect(remote)
                 : bootstrap.connect(remote, sources.get(i % sources.size()));

@@ -2,7 +2,6 @@ package io.chatd.bench;
 
 import io.chatd.core.Transports;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -201,17 +200,7 @@ final class StormClients implements LoadContext.Listener {
         if (round != null) {
             round.attempts++;
         }
-        bootstrap.handler(c); // read synchronously by connect(), so one bootstrap serves every connection
-        ChannelFuture f = sources.isEmpty() ? bootstrap.connect(remote)
-                : bootstrap.connect(remote, sources.get(i % sources.size()));
-        c.connecting(f.channel(), System.nanoTime());
-        f.addListener(done -> {
-            if (!done.isSuccess()) {
-                Throwable cause = done.cause();
-                c.fail("connect failed: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
-            }
-        });
-        loop.schedule(c::handshakeDeadline, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+        Connections.connect(bootstrap, c, remote, sources, i, loop, handshakeTimeoutMillis);
     }
 
     private void retryLater(int i) {
