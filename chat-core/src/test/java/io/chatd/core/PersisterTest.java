@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatd.core.store.MemoryMessageStore;
-import io.chatd.core.store.MessageStore;
-import io.chatd.core.store.PrivateMessage;
 import io.chatd.core.store.Retention;
 import io.chatd.core.store.RoomMessage;
-import io.chatd.core.store.StoreState;
 import io.chatd.core.store.WriteBatch;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -116,17 +112,11 @@ class PersisterTest {
     }
 
     /** A memory store whose commits and room reads each wait for a latch. */
-    private static final class GatedStore implements MessageStore {
-        final MemoryMessageStore memory = new MemoryMessageStore();
+    private static final class GatedStore extends MemoryBackedStore {
         final CountDownLatch commitsOpen = new CountDownLatch(1);
         final CountDownLatch readsOpen = new CountDownLatch(1);
         final CountDownLatch writing = new CountDownLatch(1);
         final CountDownLatch reading = new CountDownLatch(1);
-
-        @Override
-        public StoreState open(Retention retention) {
-            return memory.open(retention);
-        }
 
         @Override
         public void write(WriteBatch batch) {
@@ -140,26 +130,6 @@ class PersisterTest {
             reading.countDown();
             await(readsOpen);
             return memory.roomMessages(room, afterSeq, beforeSeq, limit);
-        }
-
-        @Override
-        public List<PrivateMessage> undelivered(String user, int limit) {
-            return memory.undelivered(user, limit);
-        }
-
-        @Override
-        public void prune(long nowMillis) {
-            memory.prune(nowMillis);
-        }
-
-        @Override
-        public Map<String, Integer> undeliveredBySender() {
-            return memory.undeliveredBySender();
-        }
-
-        @Override
-        public void close() {
-            memory.close();
         }
 
         private static void await(CountDownLatch latch) {

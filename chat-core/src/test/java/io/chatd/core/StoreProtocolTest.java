@@ -8,18 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import io.chatd.core.store.MemoryMessageStore;
-import io.chatd.core.store.MessageStore;
 import io.chatd.core.store.PrivateMessage;
-import io.chatd.core.store.Retention;
 import io.chatd.core.store.RoomMessage;
 import io.chatd.core.store.StoreException;
-import io.chatd.core.store.StoreState;
 import io.chatd.core.store.WriteBatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -795,8 +790,7 @@ class StoreProtocolTest {
      * A memory store whose commits fail while {@code failing} is set, like a full disk, and whose room reads wait
      * for {@code readsOpen}, like a slow disk.
      */
-    private static final class FailingStore implements MessageStore {
-        private final MemoryMessageStore memory = new MemoryMessageStore();
+    private static final class FailingStore extends MemoryBackedStore {
         private final AtomicBoolean failing;
         private final CountDownLatch readsOpen;
         private final AtomicBoolean inboxFails;
@@ -813,11 +807,6 @@ class StoreProtocolTest {
             this.failing = failing;
             this.readsOpen = readsOpen;
             this.inboxFails = inboxFails;
-        }
-
-        @Override
-        public StoreState open(Retention retention) {
-            return memory.open(retention);
         }
 
         @Override
@@ -844,21 +833,6 @@ class StoreProtocolTest {
                 throw new StoreException("I/O error");
             }
             return memory.undelivered(user, limit);
-        }
-
-        @Override
-        public void prune(long nowMillis) {
-            memory.prune(nowMillis);
-        }
-
-        @Override
-        public Map<String, Integer> undeliveredBySender() {
-            return memory.undeliveredBySender();
-        }
-
-        @Override
-        public void close() {
-            memory.close();
         }
     }
 
