@@ -364,13 +364,7 @@ public final class RedisCluster implements Cluster {
                         nodeId, e.toString(), ALIVE.toSeconds());
             }
         }
-        if (subscriptions != null) {
-            subscriptions.close();
-        }
-        if (connection != null) {
-            connection.close();
-        }
-        if (client != null) {
+        if (client != null) { // closes its connections
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
         if (resources != null) {

@@ -98,8 +98,4 @@ final class Subscriptions extends RedisPubSubAdapter<String, String> {
         JsonElement e = m.get(field);
         return e == null || e.getAsString().isEmpty() ? null : e.getAsString();
     }
-
-    void close() {
-        pubsub.close();
-    }
 }
