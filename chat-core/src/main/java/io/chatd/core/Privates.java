@@ -231,8 +231,26 @@ final class Privates {
     /** With a cluster: the link broke and came back, so messages may have been stored for the user meanwhile. */
     void clusterResubscribed(String user) {
         for (Connection connection : users.connections(user)) {
-            fetchFromCluster(connection);
+            refetchFromCluster(connection, 10);
         }
+    }
+
+    /**
+     * Reads the inbox again for a connection that already had it, retrying while the cluster is still coming
+     * back (its command link may reconnect after its subscriptions): what it misses is only delayed, so the
+     * connection stays open.
+     */
+    private void refetchFromCluster(Connection connection, int attempts) {
+        cluster.inbox(connection.user, offlineMax).whenComplete((waiting, error) -> {
+            if (error == null) {
+                if (!waiting.isEmpty()) {
+                    deliverStored(connection, waiting);
+                }
+            } else if (attempts > 1 && connection.channel.isActive()) {
+                connection.channel.eventLoop().schedule(() -> refetchFromCluster(connection, attempts - 1),
+                        1, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        });
     }
 
     /** The next seq of conversation {@code key}, continuing above the floor when the conversation is not known. */

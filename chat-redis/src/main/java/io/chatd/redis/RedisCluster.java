@@ -65,6 +65,9 @@ public final class RedisCluster implements Cluster {
     /** Commands queued in Lettuce at most; past it a send fails at once instead of waiting in memory. */
     static final int REQUEST_QUEUE = 65_536;
 
+    /** The prefix of the daemon's keys and channels. */
+    public static final String DEFAULT_PREFIX = "chatd:";
+
     private final RedisURI uri;
     private final String nodeId;
     private final String prefix;
@@ -120,7 +123,7 @@ public final class RedisCluster implements Cluster {
         dedupMillis = config.dedupWindow().toMillis();
         resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
-                .computationThreadPoolSize(1)
+                .computationThreadPoolSize(2)
                 // Back within a second of Redis: the default waits up to 30 s between attempts.
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2,
                         TimeUnit.MILLISECONDS))
@@ -370,6 +373,12 @@ public final class RedisCluster implements Cluster {
         if (resources != null) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
+    }
+
+    /** Where the cluster is, without credentials: for logs. */
+    @Override
+    public String toString() {
+        return (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
     }
 
     /** For tests: the epoch this node holds. */

@@ -89,6 +89,24 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Sends one command and returns the first line of the reply (enough for status and integer replies). */
+    public String call(String... args) throws IOException {
+        StringBuilder command = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            command.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+        }
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(command.toString().getBytes(StandardCharsets.UTF_8));
+            InputStream in = socket.getInputStream();
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
+                line.append((char) c);
+            }
+            return line.toString();
+        }
+    }
+
     /** Stops the server as SIGTERM does (an append-only file is complete). */
     public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
