@@ -422,7 +422,7 @@ public final class ChatServerMain implements Callable<Integer> {
                     .originPolicy(allowedOrigins.isEmpty() ? OriginPolicy.sameHost() : OriginPolicy.of(allowedOrigins))
                     .serveWebClient(!noWebClient)
                     .store(redis != null ? MemoryMessageStore::new : storeFactory(store))
-                    .cluster(redis == null ? null : () -> clusterOf(redis))
+                    .cluster(redis == null ? null : supplierOf(clusterOf(redis)))
                     .historySize(historySize)
                     .historyTtl(historyTtl)
                     .offlineMaxPerUser(offlineMax)
@@ -460,9 +460,17 @@ public final class ChatServerMain implements Callable<Integer> {
 
     private RedisCluster cluster;
 
-    /** The cluster of {@code --redis}, made once: a bad URI is a usage error. */
+    private static Supplier<Cluster> supplierOf(Cluster cluster) {
+        return () -> cluster;
+    }
+
+    /** The cluster of {@code --redis}, made once (it connects only when the chat starts): a bad URI is a usage error. */
     private RedisCluster clusterOf(String uri) {
         if (cluster == null) {
+            if (!uri.startsWith("redis://") && !uri.startsWith("rediss://")) {
+                throw new IllegalArgumentException("--redis must be redis://[user:pass@]host:port[/db] or rediss://..."
+                        + ", not '" + uri + "'");
+            }
             if (nodeId != null && (nodeId.isBlank() || nodeId.length() > 64)) {
                 throw new IllegalArgumentException("--node-id must be 1 to 64 characters");
             }
