@@ -16,6 +16,10 @@ public final class ChatStats {
     final LongAdder privateMessages = new LongAdder();
     final LongAdder deliveries = new LongAdder();
     final LongAdder presenceFrames = new LongAdder();
+    /** With a cluster: messages read from a room's history to fill a gap in what the subscription delivered. */
+    final LongAdder clusterGapFilled = new LongAdder();
+    /** With a cluster: seqs of a gap the history no longer had, skipped. */
+    final LongAdder clusterGapLost = new LongAdder();
     final LongAdder errorsSent = new LongAdder();
     final LongAdder slowConsumerDisconnects = new LongAdder();
     final LongAdder idleDisconnects = new LongAdder();
@@ -47,6 +51,8 @@ public final class ChatStats {
         CLIENT,
         /** 1001: the server shut down. */
         SHUTDOWN,
+        /** 1012: the cluster's Redis came back without its data, so numbering restarted. */
+        CLUSTER_RESTART,
         /** Closed by an operator (the admin API's disconnect: 1008 or a code of their choice). */
         ADMIN;
 
@@ -64,6 +70,7 @@ public final class ChatStats {
                 case CloseCodes.FLOODING -> FLOOD;
                 case CloseCodes.TOKEN_EXPIRED -> TOKEN_EXPIRED;
                 case CloseCodes.GOING_AWAY -> SHUTDOWN;
+                case CloseCodes.SERVICE_RESTART -> CLUSTER_RESTART;
                 case CloseCodes.INTERNAL_ERROR -> INTERNAL;
                 case CloseCodes.PROTOCOL_ERROR, CloseCodes.UNSUPPORTED_DATA, CloseCodes.INVALID_PAYLOAD,
                         CloseCodes.MESSAGE_TOO_BIG -> PROTOCOL;
@@ -160,6 +167,19 @@ public final class ChatStats {
      */
     public long presenceFrames() {
         return presenceFrames.sum();
+    }
+
+    /**
+     * With a cluster: room messages this node missed on its subscription (a broken link) and read from the room's
+     * history instead; each was then delivered as usual.
+     */
+    public long clusterGapFilled() {
+        return clusterGapFilled.sum();
+    }
+
+    /** With a cluster: seqs missed on the subscription that the history no longer had (trimmed or expired). */
+    public long clusterGapLost() {
+        return clusterGapLost.sum();
     }
 
     /** Error frames sent. */

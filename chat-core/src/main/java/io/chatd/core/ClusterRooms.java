@@ -138,6 +138,7 @@ final class ClusterRooms {
             log.warn("room {}: {} messages held behind a gap after seq {}; going on without it",
                     LogSafe.escape(room.name), held.size(), room.lastSeq());
             room.feed.filling = false;
+            stats.clusterGapLost.add(held.firstKey() - 1 - room.lastSeq());
             room.assigned(held.firstKey() - 1);
             drainHeld(room);
         }
@@ -174,11 +175,13 @@ final class ClusterRooms {
             for (RoomMessage m : got) {
                 if (m.seq() > room.lastSeq() && m.seq() < upTo) {
                     deliver(room, new Published(m, null, null));
+                    stats.clusterGapFilled.increment();
                 }
             }
             if (room.lastSeq() < upTo - 1) {
                 log.debug("room {}: seqs {} to {} are no longer in the history", LogSafe.escape(room.name),
                         room.lastSeq() + 1, upTo - 1);
+                stats.clusterGapLost.add(upTo - 1 - room.lastSeq());
                 room.assigned(upTo - 1);
             }
             drainHeld(room);

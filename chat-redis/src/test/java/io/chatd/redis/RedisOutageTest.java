@@ -124,6 +124,8 @@ class RedisOutageTest {
         List<Long> atBob = seqs(bob, Duration.ofSeconds(3));
         assertEquals(200, atBob.size(), () -> "bob got " + atBob.size() + ": " + atBob);
         assertContiguous(atBob);
+        assertTrue(nodes.get(1).chat().stats().clusterGapFilled() > 0, "the gap was read from the stream");
+        assertEquals(0, nodes.get(1).chat().stats().clusterGapLost());
     }
 
     @Test

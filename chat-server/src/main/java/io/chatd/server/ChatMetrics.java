@@ -60,6 +60,16 @@ final class ChatMetrics implements AutoCloseable {
                     .tag("code", code.wireName())
                     .description("Error frames sent, by code").register(registry);
         }
+        if (chat.cluster() != null) {
+            Gauge.builder("chatd.cluster.up", chat.cluster(), c -> c.answering() ? 1 : 0)
+                    .description("1 while the cluster (Redis) answers, 0 while it is away").register(registry);
+            FunctionCounter.builder("chatd.cluster.gap", stats, ChatStats::clusterGapFilled).tag("outcome", "filled")
+                    .description("Room messages missed on the subscription: read from the history (filled), or "
+                            + "no longer there (lost)").register(registry);
+            FunctionCounter.builder("chatd.cluster.gap", stats, ChatStats::clusterGapLost).tag("outcome", "lost")
+                    .description("Room messages missed on the subscription: read from the history (filled), or "
+                            + "no longer there (lost)").register(registry);
+        }
         Gauge.builder("chatd.store.queue", stats, ChatStats::storeQueue)
                 .description("Operations waiting for the store thread").register(registry);
         Timer commits = Timer.builder("chatd.store.commit")
