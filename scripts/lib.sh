@@ -59,3 +59,21 @@ ensure_nginx() {
   if [[ -n $created ]]; then $SUDO rm -f "$policy"; fi
   [[ -x /usr/sbin/nginx ]]
 }
+
+# Installs redis-server for the cluster scenarios of scripts/bench. As for nginx, the package must not start
+# Redis as a service: each run starts its own instance on a free port, and a stray daemon on :6379 helps nobody.
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 || [[ -x /usr/bin/redis-server ]] && return 0
+  echo "installing redis-server (Debian package, not started as a service): the cluster scenarios run" \
+       "chatd nodes on it" >&2
+  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+  local policy=/usr/sbin/policy-rc.d created=
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy" && created=1
+  fi
+  $SUDO apt-get update -qq
+  # Through env: sudo would drop a plain DEBIAN_FRONTEND=... prefix.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server || true
+  if [[ -n $created ]]; then $SUDO rm -f "$policy"; fi
+  [[ -x /usr/bin/redis-server ]]
+}
