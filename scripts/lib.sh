@@ -46,26 +46,8 @@ ensure_built() {
 
 # Installs nginx for NginxProxyTest (scripts/test requires it there). The package must not start nginx as a
 # service: the test runs its own instance on a free port, and a stray daemon on :80 helps nobody.
-ensure_nginx() {
-  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] && return 0
-  echo "installing nginx (Debian package, not started as a service): NginxProxyTest runs docs/nginx.conf" >&2
-  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
-  local policy=/usr/sbin/policy-rc.d created=
-  if [[ ! -e $policy ]]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy" && created=1
-  fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx || true
-  if [[ -n $created ]]; then $SUDO rm -f "$policy"; fi
-  [[ -x /usr/sbin/nginx ]]
-}
-
-# Installs redis-server for the cluster scenarios of scripts/bench. As for nginx, the package must not start
-# Redis as a service: each run starts its own instance on a free port, and a stray daemon on :6379 helps nobody.
-ensure_redis() {
-  command -v redis-server >/dev/null 2>&1 || [[ -x /usr/bin/redis-server ]] && return 0
-  echo "installing redis-server (Debian package, not started as a service): the cluster scenarios run" \
-       "chatd nodes on it" >&2
+# Installs Debian packages without starting their services: tests start their own instances on free ports.
+apt_install_quietly() {
   if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
   local policy=/usr/sbin/policy-rc.d created=
   if [[ ! -e $policy ]]; then
@@ -73,7 +55,22 @@ ensure_redis() {
   fi
   $SUDO apt-get update -qq
   # Through env: sudo would drop a plain DEBIAN_FRONTEND=... prefix.
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server || true
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" || true
   if [[ -n $created ]]; then $SUDO rm -f "$policy"; fi
-  [[ -x /usr/bin/redis-server ]]
+}
+
+ensure_nginx() {
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] && return 0
+  echo "installing nginx (Debian package, not started as a service): NginxProxyTest runs docs/nginx.conf" >&2
+  apt_install_quietly nginx
+  [[ -x /usr/sbin/nginx ]]
+}
+
+# The cluster tests (chat-redis, chat-server's ClusterProcessTest) and scripts/bench's cluster scenarios start
+# their own redis-server on free ports.
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  echo "installing redis-server (Debian package, not started as a service): the cluster tests run it" >&2
+  apt_install_quietly redis-server
+  command -v redis-server >/dev/null 2>&1
 }

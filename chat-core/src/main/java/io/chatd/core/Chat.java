@@ -1,6 +1,7 @@
 package io.chatd.core;
 
 import io.chatd.core.auth.BearerTokens;
+import io.chatd.core.cluster.Cluster;
 import io.chatd.core.store.StoreState;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -61,7 +62,9 @@ public final class Chat implements AutoCloseable {
     /** Request line up to 4 KB, headers up to 8 KB; immutable, so shared by every connection's codec. */
     private static final HttpDecoderConfig HTTP_DECODER_CONFIG = new HttpDecoderConfig()
             .setMaxInitialLineLength(4096).setMaxHeaderSize(8192).setMaxChunkSize(8192);
-    private final String epoch;
+    private volatile String epoch;
+    /** Null on a single node. */
+    private final Cluster cluster;
     /** Every open WebSocket, for the connection count and shutdown. */
     private final ChannelGroup connections = new DefaultChannelGroup("chat-connections", ImmediateEventExecutor.INSTANCE);
     private final ChatHttpHandler httpHandler;
@@ -83,13 +86,16 @@ public final class Chat implements AutoCloseable {
         String stored = persister.initialState().epoch();
         // A store that cannot vouch for its numbering across restarts (memory) gets a new epoch every start.
         this.epoch = stored != null ? stored : StoreState.newEpoch();
+        this.cluster = config.cluster() == null ? null : Objects.requireNonNull(config.cluster().get(), "cluster");
+        ClusterRooms clusterRooms = cluster == null ? null
+                : new ClusterRooms(cluster, users, stats, config.historySize());
         // What one answer (a history page, a replay, a page of stored messages) may queue on a connection at once:
         // a quarter of the outbound cap, so that the server's own backlog never trips the slow-consumer close.
         int answerBytes = Math.max(1, config.maxOutboundBytes() / 4);
         this.rooms = new RoomRegistry(loops, stats, persister, config.historySize(), answerBytes, epoch,
                 new Presence(config.presenceNoticesMax(), config.presenceNamesMax(),
-                        config.presenceInterval().toNanos(), stats));
-        this.privates = new Privates(users, persister, stats, config, answerBytes);
+                        config.presenceInterval().toNanos(), stats), clusterRooms);
+        this.privates = new Privates(users, persister, stats, config, answerBytes, cluster);
         // What the store forgot at a prune, chat-core forgets too: names nobody uses any more cost nothing.
         persister.afterPrune(store -> {
             long now = System.currentTimeMillis();
@@ -100,6 +106,16 @@ public final class Chat implements AutoCloseable {
                 persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
         this.protocolConfig = protocolConfig(config);
+        if (cluster != null) {
+            try {
+                this.epoch = cluster.start(config, new ClusterLink(this, clusterRooms));
+            } catch (RuntimeException e) {
+                cluster.close();
+                persister.close();
+                throw e;
+            }
+            rooms.epoch(epoch);
+        }
     }
 
     /**
@@ -118,6 +134,9 @@ public final class Chat implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (cluster != null) {
+            cluster.close();
+        }
         persister.close();
     }
 
@@ -155,7 +174,25 @@ public final class Chat implements AutoCloseable {
 
     /** What {@code /readyz} reports: the store answers (its thread runs, its last commit succeeded) and not draining. */
     public boolean isReady() {
-        return !draining && persister.answering();
+        return !draining && persister.answering() && (cluster == null || cluster.answering());
+    }
+
+    /** The cluster this chat is a node of, or null. */
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    /**
+     * The cluster lost its data, and its numbering restarted: every client is closed with 1012 (service restart),
+     * reconnects, and learns the new epoch from its welcome, so that it resumes with {@code recovered:false}
+     * instead of trusting seqs that now name other messages.
+     */
+    void clusterDataLost(String newEpoch) {
+        epoch = newEpoch;
+        rooms.epoch(newEpoch);
+        for (Channel ch : connections) {
+            Disconnect.close(ch, CloseCodes.SERVICE_RESTART, "the cluster restarted; reconnect");
+        }
     }
 
     /** Rooms with at least one member. */
@@ -260,7 +297,8 @@ public final class Chat implements AutoCloseable {
         CompletableFuture<PrivateReceipt> receipt = new CompletableFuture<>();
         Privates.Outcome outcome = privates.send(from, to, content, null, 0,
                 sent -> receipt.complete(new PrivateReceipt(sent.seq(), sent.ts(), sent.stored())),
-                receipt::completeExceptionally);
+                error -> receipt.completeExceptionally(error instanceof RequestException refused
+                        ? new RejectedExecutionException(refused.getMessage()) : error));
         if (outcome == Privates.Outcome.OFFLINE) {
             receipt.completeExceptionally(new RejectedExecutionException(to + " is not connected"));
         } else if (outcome == Privates.Outcome.OFFLINE_FULL) {
@@ -317,6 +355,7 @@ public final class Chat implements AutoCloseable {
         Integer code = connection.channel.attr(Disconnect.CLOSE_SENT).get();
         stats.disconnected(code == null ? ChatStats.DisconnectReason.CLIENT : ChatStats.DisconnectReason.ofServerCode(code));
         users.remove(connection);
+        privates.disconnected(connection);
         for (String room : connection.rooms) {
             rooms.leave(connection, room, false);
         }

@@ -1,5 +1,6 @@
 package io.chatd.core;
 
+import io.chatd.core.cluster.Cluster;
 import io.chatd.core.store.MemoryMessageStore;
 import io.chatd.core.store.MessageStore;
 import io.chatd.core.store.Retention;
@@ -53,6 +54,8 @@ public final class ChatConfig {
     private final TrustedProxies trustedProxies;
     // ---- storage (issue 5) ----
     private final Supplier<? extends MessageStore> store;
+    /** Null: a single node. */
+    private final Supplier<? extends Cluster> cluster;
     private final int historySize;
     private final Duration historyTtl;
     private final int offlineMaxPerUser;
@@ -110,6 +113,7 @@ public final class ChatConfig {
         maxRoomMembers = atLeast(b.maxRoomMembers, 0, "maxRoomMembers");
         trustedProxies = Objects.requireNonNull(b.trustedProxies, "trustedProxies");
         store = Objects.requireNonNull(b.store, "store");
+        cluster = b.cluster;
         historySize = atLeast(b.historySize, 1, "historySize");
         historyTtl = positive(b.historyTtl, "historyTtl");
         offlineMaxPerUser = atLeast(b.offlineMaxPerUser, 0, "offlineMaxPerUser");
@@ -269,6 +273,14 @@ public final class ChatConfig {
         return store;
     }
 
+    /**
+     * Makes the cluster each {@link Chat} joins when created, and leaves in {@link Chat#close()}; null for a
+     * single node, which numbers and stores on its own {@link #store()}.
+     */
+    public Supplier<? extends Cluster> cluster() {
+        return cluster;
+    }
+
     /** Room messages kept per room, and the most a resume replays. */
     public int historySize() {
         return historySize;
@@ -393,6 +405,7 @@ public final class ChatConfig {
         private int maxRoomMembers;
         private TrustedProxies trustedProxies = TrustedProxies.none();
         private Supplier<? extends MessageStore> store = MemoryMessageStore::new;
+        private Supplier<? extends Cluster> cluster;
         private int historySize = 1000;
         private Duration historyTtl = Duration.ofHours(24);
         private int offlineMaxPerUser = 1000;
@@ -432,6 +445,7 @@ public final class ChatConfig {
             maxRoomMembers = c.maxRoomMembers;
             trustedProxies = c.trustedProxies;
             store = c.store;
+            cluster = c.cluster;
             historySize = c.historySize;
             historyTtl = c.historyTtl;
             offlineMaxPerUser = c.offlineMaxPerUser;
@@ -577,6 +591,16 @@ public final class ChatConfig {
          */
         public Builder store(Supplier<? extends MessageStore> store) {
             this.store = store;
+            return this;
+        }
+
+        /**
+         * Default none: a single node. With a cluster (such as chat-redis's), rooms, history, presence, private
+         * routing and offline messages live in the cluster, shared with every other node, and {@link #store}
+         * is not used. The supplier is called once per {@link Chat}.
+         */
+        public Builder cluster(Supplier<? extends Cluster> cluster) {
+            this.cluster = cluster;
             return this;
         }
 

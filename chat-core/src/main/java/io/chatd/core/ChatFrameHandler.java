@@ -274,11 +274,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 request.onlyFields(READ_FIELDS);
                 String with = request.name("with");
                 long seq = request.requiredLong("seq", 1, Long.MAX_VALUE);
-                if (seq > chat.privates().lastSeq(connection.user, with)) {
-                    throw new RequestException(ErrorCode.INVALID,
-                            "\"seq\" is beyond the last message with " + with, request.id);
-                }
-                chat.privates().read(connection, with, seq);
+                chat.privates().read(connection, with, seq, request.id);
             }
             case "ping" -> {
                 request.onlyFields(Set.of());
@@ -327,11 +323,14 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             if (claim != null) {
                 chat.recentIds().abandon(claim, error);
             }
-            chat.stats().errorSent(ErrorCode.STORE_FAILED);
-            sender.send(ServerMessages.error(sender.channel.alloc(), ErrorCode.STORE_FAILED,
-                    "the message could not be stored", id));
+            // A cluster's refusals (offline, id conflict) arrive here too.
+            RequestException refused = error instanceof RequestException r ? r
+                    : new RequestException(ErrorCode.STORE_FAILED, "the message could not be stored", id);
+            chat.stats().errorSent(refused.code);
+            sender.send(ServerMessages.error(sender.channel.alloc(), refused.code, refused.getMessage(), id));
         });
-        if (outcome != Privates.Outcome.DELIVERED && outcome != Privates.Outcome.STORING) {
+        if (outcome != Privates.Outcome.DELIVERED && outcome != Privates.Outcome.STORING
+                && outcome != Privates.Outcome.HANDED_OVER) {
             if (claim != null) {
                 chat.recentIds().abandon(claim, new IllegalStateException(outcome.name()));
             }

@@ -22,6 +22,11 @@ public final class CloseCodes {
     public static final int MESSAGE_TOO_BIG = 1009;
     /** The server failed unexpectedly. Reconnect: yes, with backoff. */
     public static final int INTERNAL_ERROR = 1011;
+    /**
+     * The cluster's numbering restarted (its Redis lost its data). Reconnect: yes, with backoff; the welcome's new
+     * epoch tells the client to resume with {@code recovered:false}.
+     */
+    public static final int SERVICE_RESTART = 1012;
     /** The client read too slowly and its unsent data passed the server's cap. Reconnect: yes, with backoff. */
     public static final int SLOW_CONSUMER = 4000;
     /** The client stayed silent (no frame, no pong) past the idle timeout. Reconnect: yes. */

@@ -90,6 +90,41 @@ final class Presence {
         }
     }
 
+    /**
+     * With a cluster, the joining connection's own notice, the answer to its {@code join}: the room hears of the user
+     * from the cluster ({@link #announce}), which counts users across every node.
+     */
+    void joinedHere(Connection connection, Room room, long ts) {
+        send(connection, ServerMessages.presence(alloc, "join", room.name, connection.user, ts));
+    }
+
+    /** With a cluster, the leaving connection's own notice, the answer to its {@code leave}. */
+    void leftHere(Connection connection, Room room, long ts) {
+        send(connection, ServerMessages.presence(alloc, "leave", room.name, connection.user, ts));
+    }
+
+    /**
+     * With a cluster: {@code user} came into the room (its first connection on any node) or left it (its last),
+     * after which the room has {@code count} users. Told as on a single node, by the room's size; {@code except}
+     * (may be null) is the joining connection, which already had its own notice.
+     */
+    void announce(Room room, String user, boolean joined, int count, long ts, Connection except) {
+        room.clusterUserCount = count;
+        int before = joined ? count - 1 : count + 1;
+        // As on a single node: the size after a join and before a leave decides.
+        if ((joined ? count : before) <= noticesMax) {
+            announceNow(room, before);
+            broadcast(room, ServerMessages.presence(alloc, joined ? "join" : "leave", room.name, user, ts), except);
+        } else {
+            pend(room, user, joined);
+        }
+    }
+
+    /** The room's users: on every node with a cluster, else on this one. */
+    private static int usersOf(Room room) {
+        return room.clusterUserCount >= 0 ? room.clusterUserCount : room.userCount();
+    }
+
     private void pend(Room room, String user, boolean join) {
         Pending pending = room.presence;
         if (pending == null) {
@@ -107,7 +142,7 @@ final class Presence {
             pending.scheduled = true;
             room.loop.schedule(() -> {
                 room.presence.scheduled = false;
-                announceNow(room, room.userCount());
+                announceNow(room, usersOf(room));
             }, intervalNanos, TimeUnit.NANOSECONDS);
         }
     }
@@ -134,8 +169,9 @@ final class Presence {
     }
 
     private void broadcast(Room room, ByteBuf frame, Connection except) {
-        stats.presenceFrames.add(room.memberCount() - (except == null ? 0 : 1));
-        room.broadcast(frame, except == null ? null : except.channel, -1);
+        boolean skip = except != null && room.contains(except);
+        stats.presenceFrames.add(room.memberCount() - (skip ? 1 : 0));
+        room.broadcast(frame, skip ? except.channel : null, -1);
     }
 
     private void send(Connection connection, ByteBuf notice) {

@@ -1,5 +1,7 @@
 package io.chatd.core;
 
+import io.chatd.core.cluster.Cluster;
+import io.chatd.core.cluster.SendId;
 import io.chatd.core.store.MessageStore;
 import io.chatd.core.store.PrivateMessage;
 import io.chatd.core.store.SentId;
@@ -8,6 +10,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,6 +51,16 @@ final class Privates {
     private final ConcurrentHashMap<String, Integer> waitingBySender = new ConcurrentHashMap<>();
     private final AtomicLong waitingTotal = new AtomicLong();
     private final AtomicLong lastStoredId;
+    /** Null on a single node; with a cluster, messages are numbered, routed and stored there. */
+    private final Cluster cluster;
+    /** With a cluster: this node's subscription to each user with a connection here. */
+    private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+
+    /** This node's subscription to one user's messages; changed only inside the map's atomic compute. */
+    private static final class Subscription {
+        int connections;
+        CompletableFuture<Void> ready;
+    }
 
     /** The numbering of one conversation, and when it last had a message; written only inside compute. */
     private static final class Conversation {
@@ -60,8 +73,10 @@ final class Privates {
         }
     }
 
-    Privates(UserRegistry users, Persister persister, ChatStats stats, ChatConfig config, int pageBytes) {
+    Privates(UserRegistry users, Persister persister, ChatStats stats, ChatConfig config, int pageBytes,
+             Cluster cluster) {
         this.users = users;
+        this.cluster = cluster;
         this.persister = persister;
         this.stats = stats;
         this.offlineMax = config.offlineMaxPerUser();
@@ -82,8 +97,11 @@ final class Privates {
         return offlineMax > 0;
     }
 
-    /** The outcome of {@link #send}. */
-    enum Outcome { DELIVERED, STORING, OFFLINE, OFFLINE_FULL, OVERLOADED }
+    /**
+     * The outcome of {@link #send}. {@code HANDED_OVER}: with a cluster, the outcome comes later, to the callbacks
+     * (refusals as a {@link RequestException}).
+     */
+    enum Outcome { DELIVERED, STORING, OFFLINE, OFFLINE_FULL, OVERLOADED, HANDED_OVER }
 
     /**
      * Delivers or stores a private message; {@code digest} identifies it for a resend of {@code clientId} (see
@@ -95,6 +113,10 @@ final class Privates {
      */
     Outcome send(String from, String to, String content, String clientId, long digest,
                  java.util.function.Consumer<SentId> whenDurable, java.util.function.Consumer<Throwable> whenFailed) {
+        if (cluster != null) {
+            sendThroughCluster(from, to, content, clientId, digest, whenDurable, whenFailed);
+            return Outcome.HANDED_OVER;
+        }
         List<Connection> recipients = users.connections(to);
         boolean offline = recipients.isEmpty();
         if (offline && !storesOffline()) {
@@ -145,6 +167,90 @@ final class Privates {
             return Outcome.DELIVERED;
         }
         return Outcome.STORING;
+    }
+
+    /**
+     * With a cluster, which numbers the message, publishes it to the nodes where {@code to} has connections, or
+     * stores it when there are none; every node delivers it from there.
+     */
+    private void sendThroughCluster(String from, String to, String content, String clientId, long digest,
+                                    java.util.function.Consumer<SentId> whenDurable,
+                                    java.util.function.Consumer<Throwable> whenFailed) {
+        SendId id = clientId == null ? null : new SendId(from, clientId, digest);
+        cluster.sendPrivate(from, to, content, id).whenComplete((sent, error) -> {
+            if (error != null) {
+                whenFailed.accept(error);
+                return;
+            }
+            switch (sent.outcome()) {
+                case OFFLINE -> whenFailed.accept(new RequestException(ErrorCode.USER_OFFLINE,
+                        to + " is not connected", clientId));
+                case CONFLICT -> whenFailed.accept(new RequestException(ErrorCode.ID_CONFLICT, "id " + clientId
+                        + " was already used for a different message; use a new id for each message", clientId));
+                default -> whenDurable.accept(new SentId(from, clientId == null ? "" : clientId, sent.ts(),
+                        sent.seq(), sent.stored(), digest));
+            }
+        });
+    }
+
+    /** With a cluster: a private message published to a user with connections on this node. */
+    void clusterMessage(PrivateMessage message) {
+        List<Connection> recipients = users.connections(message.to());
+        if (recipients.isEmpty()) {
+            // Its last connection here closed since the cluster routed the message: keep it for the next connect.
+            if (storesOffline()) {
+                cluster.storeAgain(message);
+            }
+            return;
+        }
+        ByteBuf frame = ServerMessages.privateMessage(alloc, message.from(), message.to(), message.content(),
+                message.ts(), message.seq(), false);
+        for (Connection recipient : recipients) {
+            recipient.send(frame.retainedDuplicate());
+        }
+        frame.release();
+        stats.privateMessages.increment();
+        stats.deliveries.add(recipients.size());
+    }
+
+    /** With a cluster: a read receipt for the connections of {@code recipient} here, but the reader's own. */
+    void clusterRead(String recipient, String reader, String with, long seq, Connection origin) {
+        List<Connection> connections = users.connections(recipient);
+        if (connections.isEmpty()) {
+            return;
+        }
+        ByteBuf frame = ServerMessages.read(alloc, reader, with, seq);
+        for (Connection c : connections) {
+            if (c != origin) {
+                c.send(frame.retainedDuplicate());
+            }
+        }
+        frame.release();
+    }
+
+    /** With a cluster: the link broke and came back, so messages may have been stored for the user meanwhile. */
+    void clusterResubscribed(String user) {
+        for (Connection connection : users.connections(user)) {
+            refetchFromCluster(connection, 10);
+        }
+    }
+
+    /**
+     * Reads the inbox again for a connection that already had it, retrying while the cluster is still coming
+     * back (its command link may reconnect after its subscriptions): what it misses is only delayed, so the
+     * connection stays open.
+     */
+    private void refetchFromCluster(Connection connection, int attempts) {
+        cluster.inbox(connection.user, offlineMax).whenComplete((waiting, error) -> {
+            if (error == null) {
+                if (!waiting.isEmpty()) {
+                    deliverStored(connection, waiting);
+                }
+            } else if (attempts > 1 && connection.channel.isActive()) {
+                connection.channel.eventLoop().schedule(() -> refetchFromCluster(connection, attempts - 1),
+                        1, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        });
     }
 
     /** The next seq of conversation {@code key}, continuing above the floor when the conversation is not known. */
@@ -225,6 +331,10 @@ final class Privates {
 
     /** Sends {@code to} every private message stored for it, after the welcome; on its own event loop. */
     void connected(Connection connection) {
+        if (cluster != null) {
+            subscribe(connection);
+            return;
+        }
         if (!storesOffline()) {
             return;
         }
@@ -243,6 +353,59 @@ final class Privates {
         if (!queued) {
             inboxUnreadable(connection);
         }
+    }
+
+    /**
+     * With a cluster: subscribes this node to the user's messages, then reads what was stored for it. A message
+     * sent before the subscription was stored, and is read; one sent after reaches this node: never both.
+     */
+    private void subscribe(Connection connection) {
+        Subscription[] mine = new Subscription[1];
+        subscriptions.compute(connection.user, (user, sub) -> {
+            if (sub == null) {
+                sub = new Subscription();
+            }
+            if (sub.ready == null || sub.ready.isCompletedExceptionally()) {
+                sub.ready = cluster.subscribeUser(user).toCompletableFuture();
+            }
+            sub.connections++;
+            mine[0] = sub;
+            return sub;
+        });
+        mine[0].ready.whenComplete((ignored, error) -> {
+            if (error != null) {
+                inboxUnreadable(connection);
+            } else {
+                fetchFromCluster(connection);
+            }
+        });
+    }
+
+    private void fetchFromCluster(Connection connection) {
+        if (!storesOffline()) {
+            return;
+        }
+        cluster.inbox(connection.user, offlineMax).whenComplete((waiting, error) -> {
+            if (error != null) {
+                inboxUnreadable(connection);
+            } else if (!waiting.isEmpty()) {
+                deliverStored(connection, waiting);
+            }
+        });
+    }
+
+    /** The connection closed; with a cluster, the last one of its user here ends the node's subscription. */
+    void disconnected(Connection connection) {
+        if (cluster == null) {
+            return;
+        }
+        subscriptions.computeIfPresent(connection.user, (user, sub) -> {
+            if (--sub.connections > 0) {
+                return sub;
+            }
+            cluster.unsubscribeUser(user); // in the compute, so that it reaches the cluster before a next subscribe
+            return null;
+        });
     }
 
     /**
@@ -279,6 +442,12 @@ final class Privates {
 
     /** A page of stored messages reached a socket: they leave the store. */
     private void delivered(List<PrivateMessage> page) {
+        if (cluster != null) {
+            cluster.delivered(page.get(0).to(), page);
+            stats.privateMessages.add(page.size());
+            stats.deliveries.add(page.size());
+            return;
+        }
         List<Long> ids = new ArrayList<>(page.size());
         for (PrivateMessage m : page) {
             ids.add(m.id());
@@ -301,7 +470,23 @@ final class Privates {
      * {@code reader} read the conversation with {@code with} up to {@code seq}: tells every connection of
      * {@code with}, and the reader's other connections, so their unread marks agree.
      */
-    void read(Connection reader, String with, long seq) {
+    void read(Connection reader, String with, long seq, String requestId) {
+        if (cluster != null) {
+            cluster.read(reader.user, with, seq, reader.id).whenComplete((known, error) -> {
+                if (error != null) {
+                    stats.errorSent(ErrorCode.STORE_FAILED);
+                    reader.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,
+                            "the cluster could not take the receipt", requestId));
+                } else if (!known) {
+                    beyondLast(reader, with, requestId);
+                }
+            });
+            return;
+        }
+        if (seq > lastSeq(reader.user, with)) {
+            beyondLast(reader, with, requestId);
+            return;
+        }
         ByteBuf frame = ServerMessages.read(alloc, reader.user, with, seq);
         for (Connection c : users.connections(with)) {
             c.send(frame.retainedDuplicate());
@@ -314,5 +499,11 @@ final class Privates {
             }
         }
         frame.release();
+    }
+
+    private void beyondLast(Connection reader, String with, String requestId) {
+        stats.errorSent(ErrorCode.INVALID);
+        reader.send(ServerMessages.error(alloc, ErrorCode.INVALID, "\"seq\" is beyond the last message with " + with,
+                requestId));
     }
 }

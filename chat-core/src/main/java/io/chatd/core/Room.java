@@ -30,6 +30,10 @@ final class Room {
     private final TreeMap<String, Integer> connectionsPerUser = new TreeMap<>();
     /** Presence changes not yet announced to the members (see {@link Presence}); null until the first. */
     Presence.Pending presence;
+    /** With a cluster: how this room follows the cluster's numbering (see {@link ClusterRooms}); else null. */
+    ClusterRooms.Feed feed;
+    /** With a cluster: the room's users on every node, as of the last presence change; else -1 (see {@link #userCount}). */
+    int clusterUserCount = -1;
     /** One shard per event loop that has members here, keyed by that loop's flusher. */
     private final Map<LoopFlusher, RoomShard> shards = new IdentityHashMap<>();
     /**

@@ -45,12 +45,14 @@ final class RoomRegistry {
      */
     private final int answerBytes;
     /** The numbering's epoch (see {@link io.chatd.core.store.StoreState#epoch()}), sent with every resume. */
-    private final String epoch;
+    private volatile String epoch;
     private final Presence presence;
+    /** Null on a single node; with a cluster, rooms are numbered there and delivered from there. */
+    private final ClusterRooms cluster;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
     RoomRegistry(EventLoops loops, ChatStats stats, Persister persister, int replayLimit, int answerBytes,
-                 String epoch, Presence presence) {
+                 String epoch, Presence presence, ClusterRooms cluster) {
         this.loops = loops;
         this.stats = stats;
         this.persister = persister;
@@ -58,6 +60,7 @@ final class RoomRegistry {
         this.answerBytes = answerBytes;
         this.epoch = epoch;
         this.presence = presence;
+        this.cluster = cluster;
         long loaded = System.currentTimeMillis();
         for (Map.Entry<String, Long> e : persister.initialState().roomSeqs().entrySet()) {
             // The store kept it, so it had a message within the TTL: it counts as silent from now.
@@ -70,9 +73,29 @@ final class RoomRegistry {
     private record Dormant(long lastSeq, long emptySince) {
     }
 
+    /** A new epoch: the cluster lost its numbering (see {@link io.chatd.core.cluster.ClusterEvents#dataLost}). */
+    void epoch(String epoch) {
+        this.epoch = epoch;
+    }
+
     /** Adds the connection to the room, creating it, and tells it and the members (see {@link Presence}). */
     void join(Connection connection, String roomName) {
-        onRoom(roomName, true, room -> presence.joined(room, connection, room.add(connection), false, now()), null);
+        onRoom(roomName, true, room -> joined(room, connection, room.add(connection), false), null);
+    }
+
+    /**
+     * Tells of a connection added to the room. With a cluster the connection gets its own notice, and the room
+     * hears from the cluster, which counts the user's connections on every node.
+     */
+    private void joined(Room room, Connection connection, boolean firstOfUser, boolean resuming) {
+        if (cluster == null) {
+            presence.joined(room, connection, firstOfUser, resuming, now());
+            return;
+        }
+        presence.joinedHere(connection, room, now());
+        if (firstOfUser) {
+            cluster.cluster().joined(room.name, connection.user, connection.id);
+        }
     }
 
     /**
@@ -86,11 +109,11 @@ final class RoomRegistry {
         onRoom(roomName, true, room -> {
             Room.Replay replay = room.addResuming(connection, answerBytes);
             if (replay == null) {
-                presence.joined(room, connection, false, false, now());
+                joined(room, connection, false, false);
                 resumeMember(room, connection, since, sameEpoch);
                 return;
             }
-            presence.joined(room, connection, replay.firstOfUser, true, now());
+            joined(room, connection, replay.firstOfUser, true);
             long upTo = replay.upTo;
             // A since from another epoch, or beyond the last seq, comes from another life of the numbering:
             // replay the newest messages and say the client's view could not be recovered.
@@ -100,7 +123,7 @@ final class RoomRegistry {
                 finishReplay(room, connection, replay, since, List.of(), true);
                 return;
             }
-            boolean queued = persister.read(store -> store.roomMessages(roomName, after, upTo + 1, replayLimit),
+            boolean queued = readRoom(roomName, after, upTo + 1, replayLimit,
                     (messages, error) -> onLoop(room.loop, () -> {
                         if (room.replayOf(connection) != replay) {
                             return; // left, closed or resumed again meanwhile
@@ -135,7 +158,7 @@ final class RoomRegistry {
             connection.send(ServerMessages.resume(alloc, room.name, since, false, 0, epoch));
             return;
         }
-        boolean queued = persister.read(store -> store.roomMessages(room.name, after, joinedAt + 1, replayLimit),
+        boolean queued = readRoom(room.name, after, joinedAt + 1, replayLimit,
                 (messages, error) -> onLoop(room.loop, () -> {
                     List<RoomMessage> read = error == null ? messages : List.of();
                     List<RoomMessage> got = newestWithin(read, answerBytes);
@@ -204,7 +227,21 @@ final class RoomRegistry {
      */
     void leave(Connection connection, String roomName, boolean notifyLeaver) {
         onRoom(roomName, false, room -> {
-            presence.left(room, connection, room.remove(connection), notifyLeaver, now());
+            boolean lastOfUser = room.remove(connection);
+            if (cluster != null) {
+                if (notifyLeaver) {
+                    presence.leftHere(connection, room, now());
+                }
+                if (lastOfUser) {
+                    cluster.cluster().left(roomName, connection.user, connection.id);
+                }
+                if (room.isEmpty()) {
+                    cluster.removed(room);
+                    rooms.remove(roomName, room);
+                }
+                return;
+            }
+            presence.left(room, connection, lastOfUser, notifyLeaver, now());
             if (room.isEmpty()) {
                 // A room that had no message since it was created needs no memory: it starts at the floor again.
                 if (room.lastSeq() > seqFloor.get()) {
@@ -225,6 +262,10 @@ final class RoomRegistry {
      */
     void publish(Connection sender, String roomName, String from, String content, RecentIds.Claim claim,
                  String clientId, RecentIds recentIds, CompletableFuture<Long> seq) {
+        if (cluster != null) {
+            publishToCluster(sender, roomName, from, content, claim, clientId, recentIds, seq);
+            return;
+        }
         onRoom(roomName, false, room -> {
             long messageSeq = room.lastSeq() + 1;
             long ts = now();
@@ -266,6 +307,59 @@ final class RoomRegistry {
         });
     }
 
+    /**
+     * With a cluster: the cluster numbers, stores and publishes the message, and every node (this one too) delivers
+     * it from there. The sender is acked once the cluster has it; {@code seq} completes then, whether or not the
+     * room has members (they may be on other nodes).
+     */
+    private void publishToCluster(Connection sender, String roomName, String from, String content,
+                                  RecentIds.Claim claim, String clientId, RecentIds recentIds,
+                                  CompletableFuture<Long> seq) {
+        io.chatd.core.cluster.SendId id = claim == null ? null
+                : new io.chatd.core.cluster.SendId(from, clientId, claim.digest);
+        cluster.cluster().publish(roomName, from, content, id, sender == null ? null : sender.id)
+                .whenComplete((sent, error) -> {
+                    if (error != null) {
+                        failed(sender, claim, clientId, recentIds, seq, error,
+                                "the cluster could not take the message; it was not sent");
+                        return;
+                    }
+                    if (sent.outcome() == io.chatd.core.cluster.Sent.Outcome.CONFLICT) {
+                        if (claim != null) {
+                            recentIds.abandon(claim, new IllegalStateException("id conflict"));
+                        }
+                        if (sender != null) {
+                            stats.errorSent(ErrorCode.ID_CONFLICT);
+                            sender.send(ServerMessages.error(alloc, ErrorCode.ID_CONFLICT, "id " + clientId
+                                    + " was already used for a different message; use a new id for each message",
+                                    clientId));
+                        }
+                        return;
+                    }
+                    if (sent.outcome() == io.chatd.core.cluster.Sent.Outcome.NEW) {
+                        stats.roomMessages.increment();
+                    }
+                    if (claim != null) {
+                        recentIds.complete(claim, new SentId(from, clientId, sent.ts(), sent.seq(), false,
+                                claim.digest));
+                        sender.send(ServerMessages.ack(alloc, clientId, sent.ts(), sent.seq(), false));
+                    }
+                    if (seq != null) {
+                        seq.complete(sent.seq());
+                    }
+                });
+    }
+
+    /** Reads a room's messages where they are kept (the store, or the cluster); answers on any thread. */
+    private boolean readRoom(String roomName, long after, long before, int limit,
+                             java.util.function.BiConsumer<List<RoomMessage>, Throwable> answer) {
+        if (cluster == null) {
+            return persister.read(store -> store.roomMessages(roomName, after, before, limit), answer);
+        }
+        cluster.cluster().roomMessages(roomName, after, before, limit).whenComplete(answer);
+        return true;
+    }
+
     private void failed(Connection sender, RecentIds.Claim claim, String clientId, RecentIds recentIds,
                         CompletableFuture<Long> seq, Throwable error, String message) {
         if (claim != null) {
@@ -285,7 +379,7 @@ final class RoomRegistry {
      * and whether older ones remain.
      */
     void history(Connection requester, String roomName, long before, int limit, String requestId) {
-        boolean queued = persister.read(store -> store.roomMessages(roomName, 0, before, limit + 1),
+        boolean queued = readRoom(roomName, 0, before, limit + 1,
                 // Encoded on the requester's loop: the store thread is every sender's ack path.
                 (messages, error) -> EventLoops.offer(requester.channel.eventLoop(), () -> {
                     if (error != null) {
@@ -327,6 +421,18 @@ final class RoomRegistry {
      * first), with the user count and whether more follow.
      */
     void who(Connection requester, String roomName, String after, int limit) {
+        if (cluster != null) {
+            cluster.cluster().who(roomName, after, limit).whenComplete((page, error) -> {
+                if (error != null) {
+                    stats.errorSent(ErrorCode.STORE_FAILED);
+                    requester.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,
+                            "the cluster could not be asked who is in " + roomName, null));
+                } else {
+                    requester.send(ServerMessages.who(alloc, roomName, page.users(), page.count(), page.more()));
+                }
+            });
+            return;
+        }
         onRoom(roomName, false, room -> {
             List<String> page = room.usersAfter(after, limit + 1);
             boolean more = page.size() > limit;
@@ -405,9 +511,14 @@ final class RoomRegistry {
     }
 
     private void runOnRoom(String roomName, boolean create, Consumer<Room> task, Runnable ifAbsent, EventLoop loop) {
-        Room room = create
-                ? rooms.computeIfAbsent(roomName, name -> new Room(name, loop, lastSeqOf(name)))
-                : rooms.get(roomName);
+        Room room = rooms.get(roomName);
+        if (room == null && create) {
+            room = new Room(roomName, loop, lastSeqOf(roomName));
+            rooms.put(roomName, room);
+            if (cluster != null) {
+                cluster.created(room);
+            }
+        }
         if (room == null) {
             if (ifAbsent != null) {
                 ifAbsent.run();
@@ -415,7 +526,38 @@ final class RoomRegistry {
             return;
         }
         // Rooms are created and removed only on their own loop, so the room found here stays live for the task.
-        task.accept(room);
+        if (cluster != null) {
+            Room live = room;
+            cluster.whenReady(room, () -> task.accept(live));
+        } else {
+            task.accept(room);
+        }
+    }
+
+    // ---- with a cluster: what it publishes, handed over on any thread ----
+
+    /** A room message published by any node. */
+    void clusterMessage(ClusterRooms.Published published) {
+        onRoom(published.message().room(), false, room -> cluster.received(room, published), null);
+    }
+
+    /** A user came into a room or left it, counted over the cluster. */
+    void clusterPresence(String roomName, String user, boolean joined, int count, long ts, String originNode,
+                         String originConnection) {
+        onRoom(roomName, false, room -> presence.announce(room, user, joined, count, ts,
+                joined ? cluster.origin(originNode, user, originConnection) : null), null);
+    }
+
+    /** The subscription of a room was restored after the link broke. */
+    void clusterResubscribed(String roomName) {
+        onRoom(roomName, false, cluster::resubscribed, null);
+    }
+
+    /** The cluster took this node for dead: every room states its users again. */
+    void clusterPresenceLost() {
+        for (String name : rooms.keySet()) {
+            onRoom(name, false, cluster::restatePresence, null);
+        }
     }
 
     /** Where the numbering of a room that is not live continues. */

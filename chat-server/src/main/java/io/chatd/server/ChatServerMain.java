@@ -2,7 +2,10 @@ package io.chatd.server;
 
 import io.chatd.core.ChatConfig;
 import io.chatd.core.OriginPolicy;
+import io.chatd.core.cluster.Cluster;
+import io.chatd.core.cluster.ClusterException;
 import io.chatd.core.store.MemoryMessageStore;
+import io.chatd.redis.RedisCluster;
 import io.chatd.core.store.MessageStore;
 import io.chatd.core.store.StoreException;
 import java.io.IOException;
@@ -110,6 +113,20 @@ public final class ChatServerMain implements Callable<Integer> {
             description = "Where history and offline messages live: sqlite:PATH (durable; created if missing) or "
                     + "memory (lost on restart) (default: ${DEFAULT-VALUE}).")
     String store;
+
+    // ---- several nodes (issue 12) ----
+
+    @Option(names = "--redis", paramLabel = "URI",
+            description = "Run as one node of a cluster on this Redis (7.0 or later): redis://[user:pass@]host:port"
+                    + "[/db], or rediss:// for TLS. Room numbering and history, presence, private routing and "
+                    + "offline messages then live in Redis, shared by every node; --store is refused. "
+                    + "Default: none, a single node. See docs/operations.md.")
+    String redis;
+
+    @Option(names = "--node-id", paramLabel = "ID",
+            description = "This node's id in the cluster, unique among the nodes; a node that restarts under the "
+                    + "same id clears its earlier presence at once (default: generated, logged at startup).")
+    String nodeId;
 
     @Option(names = "--history-size", defaultValue = "1000",
             description = "Messages kept per room, and the most a resume replays (default: ${DEFAULT-VALUE}).")
@@ -222,6 +239,10 @@ public final class ChatServerMain implements Callable<Integer> {
     public Integer call() throws Exception {
         logFormat.apply(); // first: every line of this run in the chosen format
         ChatConfig config = toChatConfig();
+        if (redis != null && spec.commandLine().getParseResult().hasMatchedOption("--store")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--store cannot be used with --redis: "
+                    + "every node keeps its history and offline messages in Redis, so that no node's file diverges");
+        }
         if (port < 0 || port > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--port must be 0 to 65535");
         }
@@ -250,7 +271,7 @@ public final class ChatServerMain implements Callable<Integer> {
         }
         // A start that fails must not leave a store file behind that it created (a typo'd port is no reason
         // for a new database beside the real one).
-        List<Path> storeFiles = storeFiles(store);
+        List<Path> storeFiles = redis != null ? List.of() : storeFiles(store);
         List<Path> created = new ArrayList<>(storeFiles.stream().filter(f -> !Files.exists(f)).toList());
         if (!storeFiles.isEmpty() && !Files.exists(storeFiles.get(0).getParent())) {
             created.add(storeFiles.get(0).getParent()); // last: removed once empty
@@ -269,7 +290,7 @@ public final class ChatServerMain implements Callable<Integer> {
                     return 1;
                 }
             }
-        } catch (StoreException e) {
+        } catch (StoreException | ClusterException e) {
             log.error("could not start: {}", e.getMessage()); // already one line for the operator
             deleteAll(created);
             return 1;
@@ -328,6 +349,10 @@ public final class ChatServerMain implements Callable<Integer> {
     }
 
     private String describeStore() {
+        if (redis != null) {
+            Cluster cluster = clusterOf(redis);
+            return "redis " + cluster + " as node " + cluster.nodeId();
+        }
         List<Path> files = storeFiles(store);
         return files.isEmpty() ? store : "sqlite " + files.get(0);
     }
@@ -396,7 +421,8 @@ public final class ChatServerMain implements Callable<Integer> {
                     .flushInterval(flushInterval)
                     .originPolicy(allowedOrigins.isEmpty() ? OriginPolicy.sameHost() : OriginPolicy.of(allowedOrigins))
                     .serveWebClient(!noWebClient)
-                    .store(storeFactory(store))
+                    .store(redis != null ? MemoryMessageStore::new : storeFactory(store))
+                    .cluster(redis == null ? null : supplierOf(clusterOf(redis)))
                     .historySize(historySize)
                     .historyTtl(historyTtl)
                     .offlineMaxPerUser(offlineMax)
@@ -430,6 +456,27 @@ public final class ChatServerMain implements Callable<Integer> {
                 FLAG_OF_SETTING.getOrDefault(m.group(), "--" + m.group().replaceAll("([A-Z])", "-$1")
                         .toLowerCase(Locale.ROOT))));
         return ISO_DURATION.matcher(flags).replaceAll(m -> Converters.format(Duration.parse(m.group())));
+    }
+
+    private RedisCluster cluster;
+
+    private static Supplier<Cluster> supplierOf(Cluster cluster) {
+        return () -> cluster;
+    }
+
+    /** The cluster of {@code --redis}, made once (it connects only when the chat starts): a bad URI is a usage error. */
+    private RedisCluster clusterOf(String uri) {
+        if (cluster == null) {
+            if (!uri.startsWith("redis://") && !uri.startsWith("rediss://")) {
+                throw new IllegalArgumentException("--redis must be redis://[user:pass@]host:port[/db] or rediss://..."
+                        + ", not '" + uri + "'");
+            }
+            if (nodeId != null && (nodeId.isBlank() || nodeId.length() > 64)) {
+                throw new IllegalArgumentException("--node-id must be 1 to 64 characters");
+            }
+            cluster = new RedisCluster(uri, nodeId, RedisCluster.DEFAULT_PREFIX);
+        }
+        return cluster;
     }
 
     /** {@code memory} or {@code sqlite:PATH}; anything else is a usage error. */

@@ -9,7 +9,7 @@ import picocli.CommandLine.Help;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Prints {@code --help}'s options in sections (network, limits, auth and TLS, store, operations), in the order
+ * Prints {@code --help}'s options in sections (network, limits, auth and TLS, store, several nodes, operations), in the order
  * declared here. Sections are only a view: an option belongs to the first section naming it, and an option no
  * section names is listed under "Other" so that none can go missing from the help.
  */
@@ -30,6 +30,7 @@ final class HelpSections implements CommandLine.IHelpSectionRenderer {
         SECTIONS.put("Store", List.of("--store", "--history-size", "--history-ttl", "--offline-max",
                 "--offline-max-per-sender", "--offline-max-total", "--offline-ttl", "--dedup-window",
                 "--dedup-max-ids"));
+        SECTIONS.put("Several nodes", List.of("--redis", "--node-id"));
         SECTIONS.put("Operations", List.of("--shutdown-grace", "--drain-delay", "--admin-port", "--admin-host",
                 "--admin-key-file", "--log-format", "-h", "-V"));
     }

@@ -85,6 +85,17 @@ class ChatServerMainTest {
     }
 
     @Test
+    void storeWithRedisIsAUsageErrorAndAnUnreachableRedisFailsTheStart() {
+        Run both = run("--port", "0", "--redis", "redis://127.0.0.1:1", "--store", "memory");
+        assertEquals(2, both.exitCode());
+        assertTrue(both.err().startsWith("chat-server: --store cannot be used with --redis"), both.err());
+        Run badUri = run("--port", "0", "--redis", "http://nowhere");
+        assertEquals(2, badUri.exitCode(), badUri.err());
+        Run unreachable = run("--port", "0", "--redis", "redis://127.0.0.1:1", "--node-id", "a");
+        assertEquals(1, unreachable.exitCode(), unreachable.err());
+    }
+
+    @Test
     void versionExitsZero() {
         Run version = run("--version");
         assertEquals(0, version.exitCode());
