@@ -36,7 +36,7 @@ ensure_browser() {
 # Builds the runnable jars unless they are newer than every source file.
 ensure_built() {
   local jar=chat-server/target/chat-server.jar
-  if [[ ! -f $jar ]] || [[ -n $(find pom.xml chat-core chat-server chat-bench -newer "$jar" \
+  if [[ ! -f $jar ]] || [[ -n $(find pom.xml chat-core chat-redis chat-server chat-bench -newer "$jar" \
         \( -name '*.java' -o -name '*.xml' -o -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.properties' \) \
         -not -path '*/target/*' -print -quit) ]]; then
     echo "building..." >&2
