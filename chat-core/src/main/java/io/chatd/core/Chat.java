@@ -267,7 +267,8 @@ public final class Chat implements AutoCloseable {
     /**
      * Publishes a room message from application code, to every member of the room, and stores it in the room's
      * history. Completes with the message's {@code seq} once it is stored, or with 0 when the room has no
-     * members (nothing is published or stored then).
+     * members (nothing is published or stored then). With a {@link ChatConfig#cluster() cluster} it is always
+     * published and stored, since the room may have members on other nodes.
      *
      * @param from the sender shown to members; any string, need not be a connected user
      */

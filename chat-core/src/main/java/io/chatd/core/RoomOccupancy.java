@@ -39,6 +39,11 @@ final class RoomOccupancy {
         }
     }
 
+    /** Connections counted in {@code room}; for tests. */
+    int members(String room) {
+        return members.getOrDefault(room, 0);
+    }
+
     /** Rooms with at least one counted member; for tests. */
     int roomCount() {
         return members.size();

@@ -25,6 +25,14 @@ local function commit_seq(key, floor, seq, ttl_ms)
   end
 end
 
+-- The key recording that FROM sent ID within the dedup window; nil for a send without an id.
+local function id_key(from, id)
+  if id == '' then
+    return nil
+  end
+  return P .. 'id:' .. from .. '\n' .. id
+end
+
 -- A send whose id was seen within the window: the original's ack for the same content, a conflict otherwise.
 local function earlier_send(prior, digest)
   local d, seq, ts, stored = string.match(prior, '^(%S+) (%d+) (%d+) (%d)$')

@@ -4,13 +4,10 @@
 -- Returns {outcome, seq, ts, stored}.
 local from, to, content, id, digest = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local offline_max, ttl = tonumber(ARGV[7]), ARGV[8]
-local idkey
-if id ~= '' then
-  idkey = P .. 'id:' .. from .. '\n' .. id
-  local prior = redis.call('GET', idkey)
-  if prior then
-    return earlier_send(prior, digest)
-  end
+local idkey = id_key(from, id)
+local prior = idkey and redis.call('GET', idkey)
+if prior then
+  return earlier_send(prior, digest)
 end
 local seqkey, floor = P .. 'c:' .. ARGV[10] .. ':seq', P .. 'floor:conv'
 local seq = next_seq(seqkey, floor)

@@ -2,13 +2,10 @@
 -- history TTL (ms), dedup window (ms). Numbers, appends to the room's stream (entry id = seq), publishes and
 -- records the id, all at once. Returns {outcome, seq, ts, stored}.
 local room, from, content, node, conn, id, digest = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local idkey
-if id ~= '' then
-  idkey = P .. 'id:' .. from .. '\n' .. id
-  local prior = redis.call('GET', idkey)
-  if prior then
-    return earlier_send(prior, digest)
-  end
+local idkey = id_key(from, id)
+local prior = idkey and redis.call('GET', idkey)
+if prior then
+  return earlier_send(prior, digest)
 end
 local seqkey, floor = P .. 'r:' .. room .. ':seq', P .. 'floor:room'
 local seq = next_seq(seqkey, floor)

@@ -207,6 +207,13 @@ class RedisClusterTest {
         JsonObject live = aliceOnC.nextOfType("msg");
         assertEquals(since + 4, live.get("seq").getAsLong());
         assertEquals(epoch, nodes.get(2).chat().epoch(), "one epoch in the cluster");
+        // History reads the same stream on every node.
+        TestClient carol = connect(0, "carol");
+        join(carol, "dev");
+        carol.sendJson("type", "history", "room", "dev", "id", "h");
+        JsonObject history = carol.nextOfType("history");
+        assertEquals(5, history.getAsJsonArray("messages").size(), history::toString);
+        assertEquals(since + 4, history.getAsJsonArray("messages").get(4).getAsJsonObject().get("seq").getAsLong());
     }
 
     @Test
@@ -285,6 +292,43 @@ class RedisClusterTest {
             alice.sendJson("type", "private", "to", "bob", "content", "hi", "id", "p1");
             assertEquals("ack", alice.expect("ack").get("type").getAsString());
             assertEquals("hi", bob.expect("private").get("content").getAsString());
+            a.chat().close();
+            b2.chat().close();
+        }
+    }
+
+    @Test
+    void aRoomPastThePresenceBoundGetsGatheredPresenceFramesCountedOverTheCluster() throws Exception {
+        String prefix = "big" + UUID.randomUUID().toString().substring(0, 8) + ":";
+        try (TestServer a = TestServer.start(b -> b.defaultRoom("").presenceNoticesMax(2)
+                .presenceInterval(Duration.ofMillis(200)).cluster(() -> new RedisCluster(redis.uri(), "a", prefix)));
+             TestServer b2 = TestServer.start(b -> b.defaultRoom("").presenceNoticesMax(2)
+                .presenceInterval(Duration.ofMillis(200)).cluster(() -> new RedisCluster(redis.uri(), "b", prefix)))) {
+            TestClient alice = TestClient.connect(a.port(), "alice");
+            TestClient bob = TestClient.connect(b2.port(), "bob");
+            TestClient carol = TestClient.connect(a.port(), "carol");
+            TestClient dave = TestClient.connect(b2.port(), "dave");
+            clients.addAll(List.of(alice, bob, carol, dave));
+            for (TestClient c : List.of(alice, bob)) {
+                c.expect("welcome");
+                join(c, "big");
+            }
+            assertEquals("bob", alice.nextOfType("join").get("user").getAsString()); // 2 users: a notice
+            for (TestClient c : List.of(carol, dave)) {
+                c.expect("welcome");
+                join(c, "big");
+            }
+            // 3 and 4 users: past the bound, gathered into presence frames with the cluster's count.
+            for (TestClient member : List.of(alice, bob)) {
+                List<String> joined = new ArrayList<>();
+                int count = 0;
+                while (count < 4) {
+                    JsonObject presence = member.nextOfType("presence");
+                    count = presence.get("count").getAsInt();
+                    presence.getAsJsonArray("joined").forEach(u -> joined.add(u.getAsString()));
+                }
+                assertEquals(Set.of("carol", "dave"), new HashSet<>(joined));
+            }
             a.chat().close();
             b2.chat().close();
         }

@@ -79,6 +79,7 @@ class RedisOutageTest {
         JsonObject refused = alice.nextOfType("error");
         assertEquals("store_failed", refused.get("code").getAsString(), refused::toString);
         assertTrue(alice.channel().isActive(), "the connection stays open");
+        assertFalse(nodes.get(0).chat().isReady(), "/readyz says 503 while Redis is away");
 
         redis.start();
         // Back within a few seconds, by itself: Lettuce reconnects and subscribes again.

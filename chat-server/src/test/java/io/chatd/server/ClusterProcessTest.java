@@ -7,11 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import io.chatd.core.TestClient;
 import io.chatd.redis.RedisServer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -164,38 +158,9 @@ class ClusterProcessTest {
     }
 
     private int startDaemon(String nodeId) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--no-web-client",
-                "--default-room", "", "--redis", redis.uri(), "--node-id", nodeId, "--trust-proxy", "127.0.0.1")
-                .redirectErrorStream(true).start();
+        Process process = DaemonProcess.start(List.of("--host", "127.0.0.1", "--port", "0", "--no-web-client",
+                "--default-room", "", "--redis", redis.uri(), "--node-id", nodeId, "--trust-proxy", "127.0.0.1"));
         daemons.add(process);
-        return awaitListeningPort(process);
-    }
-
-    /** Reads the daemon's log until it says where it listens; keeps draining it afterwards. */
-    private static int awaitListeningPort(Process process) throws IOException {
-        BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("ready on [^ ]*:(\\d+)");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        StringBuilder seen = new StringBuilder();
-        String line;
-        while (System.nanoTime() < deadline && (line = log.readLine()) != null) {
-            seen.append(line).append('\n');
-            Matcher m = listening.matcher(line);
-            if (m.find()) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        log.lines().forEach(l -> { });
-                    } catch (UncheckedIOException e) {
-                        // The process was killed and its output closed.
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("the daemon did not report its port:\n" + seen);
+        return DaemonProcess.awaitListeningPort(process);
     }
 }

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import io.chatd.core.TestClient;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,7 +42,7 @@ class DurableStoreTest {
         JsonObject firstRoomAck = null;
         Process first = start(store);
         try {
-            int port = awaitListeningPort(first);
+            int port = DaemonProcess.awaitListeningPort(first);
             try (TestClient alice = TestClient.connect(port, "alice")) {
                 alice.expect("welcome");
                 alice.send("{\"type\":\"join\",\"room\":\"r\"}");
@@ -83,7 +78,7 @@ class DurableStoreTest {
 
         Process second = start(store);
         try {
-            int port = awaitListeningPort(second);
+            int port = DaemonProcess.awaitListeningPort(second);
             try (TestClient bob = TestClient.connect(port, "bob")) {
                 bob.expect("welcome");
                 for (int i = 1; i <= privates; i++) {
@@ -132,7 +127,7 @@ class DurableStoreTest {
         String epoch;
         Process first = start(store);
         try {
-            int port = awaitListeningPort(first);
+            int port = DaemonProcess.awaitListeningPort(first);
             try (TestClient alice = TestClient.connect(port, "alice"); TestClient bob = TestClient.connect(port, "bob")) {
                 alice.expect("welcome");
                 epoch = bob.expect("welcome").get("epoch").getAsString();
@@ -164,7 +159,7 @@ class DurableStoreTest {
         String secondEpoch;
         Process second = start(store);
         try {
-            int port = awaitListeningPort(second);
+            int port = DaemonProcess.awaitListeningPort(second);
             try (TestClient bob = TestClient.connect(port, "bob")) {
                 secondEpoch = bob.expect("welcome").get("epoch").getAsString();
                 assertNotEquals(epoch, secondEpoch, "a crash starts a new numbering");
@@ -180,7 +175,7 @@ class DurableStoreTest {
         }
         Process third = start(store);
         try {
-            int port = awaitListeningPort(third);
+            int port = DaemonProcess.awaitListeningPort(third);
             try (TestClient bob = TestClient.connect(port, "bob")) {
                 assertEquals(secondEpoch, bob.expect("welcome").get("epoch").getAsString(),
                         "a clean restart keeps the numbering, so resumes across it are whole");
@@ -226,34 +221,7 @@ class DurableStoreTest {
     }
 
     private static Process start(String store) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--no-web-client",
-                "--default-room", "", "--store", store)
-                .redirectErrorStream(true).start();
-    }
-
-    /** Reads the server's log until it says where it listens; keeps draining it afterwards. */
-    private static int awaitListeningPort(Process process) throws IOException {
-        BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("ready on [^ ]*:(\\d+)");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        String line;
-        while (System.nanoTime() < deadline && (line = log.readLine()) != null) {
-            Matcher m = listening.matcher(line);
-            if (m.find()) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        log.lines().forEach(l -> { });
-                    } catch (UncheckedIOException e) {
-                        // The process was killed and its output closed.
-                    }
-                });
-                drain.setDaemon(true);
-                drain.start();
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("the server did not report its port");
+        return DaemonProcess.start(List.of("--host", "127.0.0.1", "--port", "0", "--no-web-client",
+                "--default-room", "", "--store", store));
     }
 }

@@ -8,12 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chatd.core.ChatConfig;
 import io.chatd.core.CloseCodes;
 import io.chatd.core.TestClient;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -74,7 +69,7 @@ class GracefulShutdownTest {
     void sigtermSends1001AndExitsZero() throws Exception {
         Process process = startDaemon("5s");
         try {
-            int port = awaitListeningPort(process);
+            int port = DaemonProcess.awaitListeningPort(process);
             try (TestClient alice = TestClient.connect(port, "alice")) {
                 alice.expect("welcome");
                 process.destroy(); // SIGTERM
@@ -91,7 +86,7 @@ class GracefulShutdownTest {
     void aShutdownThatOutlivesTheGraceExitsThreeNotZero() throws Exception {
         Process process = startDaemon("0s");
         try {
-            int port = awaitListeningPort(process);
+            int port = DaemonProcess.awaitListeningPort(process);
             try (TestClient alice = TestClient.connect(port, "alice")) {
                 alice.expect("welcome");
                 process.destroy(); // SIGTERM; no time to close alice's connection
@@ -107,7 +102,7 @@ class GracefulShutdownTest {
     void sigtermTurnsReadinessTo503AtOnceAndKeepsServingForTheDrainDelay() throws Exception {
         Process process = startDaemon("5s", "--drain-delay", "3s");
         try {
-            int port = awaitListeningPort(process);
+            int port = DaemonProcess.awaitListeningPort(process);
             HttpClient http = HttpClient.newHttpClient();
             URI readyz = URI.create("http://127.0.0.1:" + port + "/readyz");
             assertEquals(200, http.send(HttpRequest.newBuilder(readyz).build(), BodyHandlers.discarding()).statusCode());
@@ -149,23 +144,5 @@ class GracefulShutdownTest {
             command.addAll(List.of("--drain-delay", "0s"));
         }
         return new ProcessBuilder(command).redirectErrorStream(true).start();
-    }
-
-    /** Reads the server's log until it says where it listens; keeps draining it afterwards. */
-    private static int awaitListeningPort(Process process) throws IOException {
-        BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        Pattern listening = Pattern.compile("ready on [^ ]*:(\\d+)");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        String line;
-        while (System.nanoTime() < deadline && (line = log.readLine()) != null) {
-            Matcher m = listening.matcher(line);
-            if (m.find()) {
-                Thread drain = new Thread(() -> log.lines().forEach(l -> { }));
-                drain.setDaemon(true);
-                drain.start();
-                return Integer.parseInt(m.group(1));
-            }
-        }
-        throw new AssertionError("the server did not report its port");
     }
 }

@@ -46,6 +46,7 @@
     1008: "policy violation",
     1009: "message too big",
     1011: "server error",
+    1012: "service restarted",
     4000: "slow consumer",
     4001: "idle timeout",
     4002: "token expired: paste a fresh token and connect again",
