@@ -105,9 +105,21 @@ for path in sys.argv[1:]:
             if phase_runs:
                 table(f"{name} ({phase} server)", IDLE, with_median(phase_runs, IDLE))
     else:
-        shape = f"{first.get('connections')} connections"
-        if first.get("scenario") == "fanout":
-            shape += f", {first.get('senders')} senders, one room"
-        elif first.get("scenario") == "rooms":
-            shape += f" in {first.get('rooms')} rooms"
-        table(f"{name}: {first.get('scenario')}, {shape}", TRAFFIC, with_median(runs, TRAFFIC))
+        # Phases (cluster-latency: local, redis-1, redis-3) in the order they ran, each its own table.
+        for phase in dict.fromkeys(r.get("phase", "") for r in runs):
+            phase_runs = [r for r in runs if r.get("phase", "") == phase]
+            head = phase_runs[0]
+            shape = f"{head.get('connections')} connections"
+            if head.get("scenario") == "fanout":
+                shape += f", {head.get('senders')} senders, one room"
+            elif head.get("scenario") == "rooms":
+                shape += f" in {head.get('rooms')} rooms"
+            if (head.get("url_count") or 1) > 1:
+                shape += f", spread over {head.get('url_count')} URLs"
+            columns = TRAFFIC
+            if any(r.get("extra_cpu_pct") is not None for r in phase_runs):
+                # Server CPU is summed over the nodes and the --extra-pid processes (redis-server); this is their part.
+                at = [key for _, key, _ in TRAFFIC].index("server_cpu_us_per_delivery")
+                columns = TRAFFIC[:at] + [("of which redis CPU%", "extra_cpu_pct", 1)] + TRAFFIC[at:]
+            title = f"{name}{f' ({phase})' if phase else ''}: {head.get('scenario')}, {shape}"
+            table(title, columns, with_median(phase_runs, columns))

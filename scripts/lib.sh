@@ -36,7 +36,7 @@ ensure_browser() {
 # Builds the runnable jars unless they are newer than every source file.
 ensure_built() {
   local jar=chat-server/target/chat-server.jar
-  if [[ ! -f $jar ]] || [[ -n $(find pom.xml chat-core chat-server chat-bench -newer "$jar" \
+  if [[ ! -f $jar ]] || [[ -n $(find pom.xml chat-core chat-redis chat-server chat-bench -newer "$jar" \
         \( -name '*.java' -o -name '*.xml' -o -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.properties' \) \
         -not -path '*/target/*' -print -quit) ]]; then
     echo "building..." >&2
@@ -54,7 +54,8 @@ apt_install_quietly() {
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy" && created=1
   fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" || true
+  # Through env: sudo would drop a plain DEBIAN_FRONTEND=... prefix.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" || true
   if [[ -n $created ]]; then $SUDO rm -f "$policy"; fi
 }
 
@@ -65,7 +66,8 @@ ensure_nginx() {
   [[ -x /usr/sbin/nginx ]]
 }
 
-# The cluster tests (chat-redis, chat-server's ClusterProcessTest) start their own redis-server on free ports.
+# The cluster tests (chat-redis, chat-server's ClusterProcessTest) and scripts/bench's cluster scenarios start
+# their own redis-server on free ports.
 ensure_redis() {
   command -v redis-server >/dev/null 2>&1 && return 0
   echo "installing redis-server (Debian package, not started as a service): the cluster tests run it" >&2

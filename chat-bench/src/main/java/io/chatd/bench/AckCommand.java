@@ -34,8 +34,9 @@ import picocli.CommandLine.Option;
         description = {"Ack latency of a calm sender while another client of its room loops over history."})
 final class AckCommand implements Callable<Integer> {
 
-    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws",
-            description = "Server WebSocket URL; must be loopback (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws", paramLabel = "URL[,URL...]",
+            description = "Server WebSocket URL, or the nodes of a cluster comma-separated: the sender goes to the "
+                    + "first, the reader to the second (or the first). Loopback only (default: ${DEFAULT-VALUE}).")
     String url;
 
     @Option(names = "--rate", defaultValue = "20", description = "The sender's messages per second (default: ${DEFAULT-VALUE}).")
@@ -69,8 +70,8 @@ final class AckCommand implements Callable<Integer> {
             description = "Sending and reading before the measured window, not counted (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
-    @Option(names = "--server-pid", description = "Server process to observe: its CPU time from /proc.")
-    Long serverPid;
+    @CommandLine.Mixin
+    ServerProcesses server = new ServerProcesses();
 
     @CommandLine.Spec
     CommandSpec spec;
@@ -85,7 +86,7 @@ final class AckCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         }
         try {
-            Target.parse(url);
+            Targets.parse(url);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -113,20 +114,20 @@ final class AckCommand implements Callable<Integer> {
         if (duration.isNegative() || duration.isZero() || warmup.isNegative()) {
             return "--duration must be above 0 and --warmup not negative";
         }
-        if (serverPid != null && !ProcStat.exists(serverPid)) {
-            return "--server-pid " + serverPid + ": no such process";
-        }
-        return null;
+        return server.problem();
     }
 
     /** Runs the scenario against {@link #url} and returns its figures. */
     Report run(PrintStream progress) throws Exception {
+        // Connection 0 is the sender, 1 the reader: on a cluster, on two nodes.
+        Targets targets = Targets.parse(url);
         HttpClient http = HttpClient.newHttpClient();
         String content = "x".repeat(size);
         Sender sender = new Sender();
         Reader reader = new Reader();
-        Client senderWs = Client.open(http, url, "ack-sender", room, sender::onText);
-        Client readerWs = inFlight > 0 ? Client.open(http, url, "ack-reader", room, reader::onText) : null;
+        Client senderWs = Client.open(http, targets.of(0).toString(), "ack-sender", room, sender::onText);
+        Client readerWs = inFlight > 0
+                ? Client.open(http, targets.of(1).toString(), "ack-reader", room, reader::onText) : null;
         try {
             progress.printf("prefilling %s with %d messages ...%n", room, prefill);
             for (int i = 0; i < prefill; i++) {
@@ -166,7 +167,7 @@ final class AckCommand implements Callable<Integer> {
             long histories = reader.pages.get() - historiesBefore;
             long limited = reader.limited.get() - limitedBefore;
             sender.awaitAcks(windowEnd + TimeUnit.SECONDS.toNanos(SETUP_SECONDS));
-            return figures(sender, histories, limited, cpuAfter - cpuBefore);
+            return figures(targets, sender, histories, limited, cpuAfter - cpuBefore);
         } finally {
             reader.stop();
             senderWs.close();
@@ -176,14 +177,15 @@ final class AckCommand implements Callable<Integer> {
         }
     }
 
-    private Report figures(Sender sender, long histories, long limited, double serverCpuSeconds) {
+    private Report figures(Targets targets, Sender sender, long histories, long limited, double serverCpuSeconds) {
         double seconds = duration.toNanos() / 1e9;
         Histogram h = sender.latencyMicros;
         boolean any = h.getTotalCount() > 0;
         Report r = new Report();
-        r.note("ack latency of a calm sender against " + url + " while another client loops over history");
+        r.note("ack latency of a calm sender against " + targets + " while another client loops over history");
         r.addJson("scenario", "ack");
-        r.addJson("url", url);
+        r.addJson("url", targets.toString());
+        r.add("url_count", "server URLs", targets.size());
         r.add("rate", "sender rate (msgs/s)", rate);
         r.add("in_flight", "history requests in flight", inFlight);
         r.add("prefill", "messages in the room before", prefill);
@@ -200,13 +202,13 @@ final class AckCommand implements Callable<Integer> {
         r.add("ack_max_ms", "ack max (ms)", any ? h.getMaxValue() / 1000.0 : null);
         r.add("history_per_s", "history pages answered/s", histories / seconds);
         r.add("history_limited_per_s", "history requests refused (rate_limited)/s", limited / seconds);
-        r.add("server_cpu_pct", "server CPU %", serverPid == null || Double.isNaN(serverCpuSeconds) ? null
+        r.add("server_cpu_pct", "server CPU %", !server.any() || Double.isNaN(serverCpuSeconds) ? null
                 : serverCpuSeconds * 100 / seconds);
         return r;
     }
 
     private double serverCpu() {
-        return serverPid == null ? Double.NaN : ProcStat.cpuSeconds(serverPid);
+        return server.any() ? server.read().cpu() : Double.NaN;
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {

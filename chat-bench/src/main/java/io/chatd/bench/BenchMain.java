@@ -88,14 +88,14 @@ public final class BenchMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         }
         try {
-            Target target = Target.parse(options.url);
-            if (options.sourceAddresses > 1 && !target.isIpv4()) {
-                throw new IllegalArgumentException("--source-addresses needs an IPv4 (127.x) target");
+            Targets targets = Targets.parse(options.url);
+            if (options.sourceAddresses > 1 && !targets.isIpv4()) {
+                throw new IllegalArgumentException("--source-addresses needs IPv4 (127.x) targets");
             }
             int total = scenario == Scenario.MEMORY ? options.connections + options.add : options.connections;
             Topology topology = new Topology(scenario, total, options.users, options.senders,
                     options.room, options.roomSize);
-            return new BenchRun(options, scenario, target, topology, System.err);
+            return new BenchRun(options, scenario, targets, topology, System.err);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

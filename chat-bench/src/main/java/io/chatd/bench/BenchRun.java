@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +46,7 @@ final class BenchRun {
 
     private final LoadOptions options;
     private final Scenario scenario;
-    private final Target target;
+    private final Targets targets;
     private final Topology topology;
     private final Transports transport = Transports.best();
     private final PrintStream progress;
@@ -55,10 +56,10 @@ final class BenchRun {
     private Connections connections;
     private StormClients stormClients;
 
-    BenchRun(LoadOptions options, Scenario scenario, Target target, Topology topology, PrintStream progress) {
+    BenchRun(LoadOptions options, Scenario scenario, Targets targets, Topology topology, PrintStream progress) {
         this.options = options;
         this.scenario = scenario;
-        this.target = target;
+        this.targets = targets;
         this.topology = topology;
         this.progress = progress;
     }
@@ -93,7 +94,7 @@ final class BenchRun {
             loop = group.next();
             loopThreadId = onLoop(() -> Thread.currentThread().getId());
             long rssBefore = serverRss();
-            if (options.serverPid != null) {
+            if (options.server.any()) {
                 report.add("server_rss_before_kib", "server RSS before connecting (KiB)", rssBefore);
             }
             if (scenario == Scenario.STORM) {
@@ -128,12 +129,14 @@ final class BenchRun {
     }
 
     private void describe(Report r, boolean sweep) {
-        r.note((sweep ? "sweep of " : "") + scenario.wireName() + " against " + target + " (" + transport.name().toLowerCase(Locale.ROOT) + ")");
+        r.note((sweep ? "sweep of " : "") + scenario.wireName() + " against " + targets + " ("
+                + transport.name().toLowerCase(Locale.ROOT) + ")");
         r.addJson("scenario", sweep ? "sweep" : scenario.wireName());
         if (sweep) {
             r.addJson("sweep_scenario", scenario.wireName());
         }
-        r.addJson("url", target.toString());
+        r.addJson("url", targets.toString());
+        r.add("url_count", "server URLs (connection i to URL i mod N)", targets.size());
         r.addJson("transport", transport.name().toLowerCase(Locale.ROOT));
         r.add("connections", "connections", topology.connections);
         r.add("users", "distinct users", topology.users);
@@ -165,7 +168,10 @@ final class BenchRun {
         if (scenario.sends() || scenario == Scenario.IDLE || scenario == Scenario.RESTART) {
             r.add("duration_s", scenario.sends() ? "measured window (s)" : "hold (s)", options.duration.toMillis() / 1000.0);
         }
-        r.addJson("server_pid", options.serverPid);
+        r.addJson("server_pids", options.server.servers);
+        if (!options.server.extras.isEmpty()) {
+            r.addJson("extra_pids", options.server.extras);
+        }
     }
 
     // ---- connect ----
@@ -181,14 +187,14 @@ final class BenchRun {
     }
 
     private boolean connect(Report r) throws Exception {
-        connections = new Connections(loop, transport, target, topology, new FrameWriter(options.size), sources(),
+        connections = new Connections(loop, transport, targets, topology, new FrameWriter(options.size), sources(),
                 options.maxHandshakes, options.handshakeTimeout.toMillis());
         return connectUpTo(r, topology.connections);
     }
 
     /** Connects the connections up to {@code count} and reports how it went; true when all of them are ready. */
     private boolean connectUpTo(Report r, int count) throws Exception {
-        progress.printf("connecting %d connections to %s ...%n", count, target);
+        progress.printf("connecting %d connections to %s ...%n", count, targets);
         long start = System.nanoTime();
         CompletableFuture<Void> settled = connections.connectUpTo(count);
         try {
@@ -207,11 +213,15 @@ final class BenchRun {
         Histogram hs = onLoop(() -> c.handshakeMicros.copy());
         double rate = onLoop(c::handshakeRate);
         int defaultRoomLeaves = onLoop(() -> c.context.defaultRoomLeaves);
+        int[] readyPerUrl = onLoop(c::readyPerTarget);
         progress.printf("%d of %d ready in %.1f s%n", ready, count, seconds);
 
         r.note("connect");
         r.add("connected", "ready", ready);
         r.add("connect_failures", "failed", count - ready);
+        if (readyPerUrl.length > 1) {
+            r.add("ready_per_url", "ready per URL", Arrays.stream(readyPerUrl).boxed().toList());
+        }
         if (!reasons.isEmpty()) {
             r.add("connect_failure_reasons", "failure reasons", reasons);
         }
@@ -258,7 +268,7 @@ final class BenchRun {
     /** One storm: every client connects now; figures once all are up (or at --connect-timeout), plus --settle. */
     private Report stormRound(String name) throws Exception {
         StormClients clients = stormClients;
-        progress.printf("storm (%s): %d clients connecting at once to %s ...%n", name, clients.size(), target);
+        progress.printf("storm (%s): %d clients connecting at once to %s ...%n", name, clients.size(), targets);
         long start = System.nanoTime();
         Sample a = sample(start);
         StormClients.Round round = onLoop(() -> clients.storm(name));
@@ -272,8 +282,8 @@ final class BenchRun {
         sleepUntil(System.nanoTime() + options.settle.toNanos());
         Sample b = sample(System.nanoTime());
         addCpu(r, a, b, -1);
-        if (options.serverPid != null) {
-            double serverCpu = b.serverCpu - a.serverCpu;
+        if (options.server.any()) {
+            double serverCpu = b.server.cpu() - a.server.cpu();
             r.add("server_cpu_us_per_handshake", "server CPU per handshake (us)",
                     round.handshakes == 0 ? null : serverCpu * 1e6 / round.handshakes);
         }
@@ -362,7 +372,7 @@ final class BenchRun {
     }
 
     private StormClients newStormClients() {
-        return new StormClients(loop, transport, target, topology, new FrameWriter(options.size), sources(),
+        return new StormClients(loop, transport, targets, topology, new FrameWriter(options.size), sources(),
                 options.maxHandshakes, options.handshakeTimeout.toMillis());
     }
 
@@ -393,7 +403,7 @@ final class BenchRun {
      */
     private int memory(Report r, long rssFixed) throws Exception {
         int held = options.connections;
-        connections = new Connections(loop, transport, target, topology, new FrameWriter(options.size), sources(),
+        connections = new Connections(loop, transport, targets, topology, new FrameWriter(options.size), sources(),
                 options.maxHandshakes, options.handshakeTimeout.toMillis());
         Report first = new Report();
         boolean ok = connectUpTo(first, held);
@@ -419,7 +429,7 @@ final class BenchRun {
         int lost = onLoop(() -> connections.lost);
         r.note("memory");
         r.add("lost_connections", "closed by the server", lost);
-        if (options.serverPid != null) {
+        if (options.server.any()) {
             boolean known = rssFixed >= 0 && rssHeld >= 0 && rssAll >= 0;
             r.add("server_rss_fixed_kib", "server RSS with no connection (KiB)", rssFixed < 0 ? null : rssFixed);
             r.add("server_rss_held_kib", "server RSS with " + held + " (KiB)", rssHeld < 0 ? null : rssHeld);
@@ -453,7 +463,7 @@ final class BenchRun {
         r.add("lost_connections", "closed by the server", lost);
         r.add("closes", "close codes", new LinkedHashMap<>(m.closes));
         r.add("server_errors", "server errors", m.serverErrors);
-        if (options.serverPid != null) {
+        if (options.server.any()) {
             boolean known = rssBefore >= 0 && rssAfter >= 0;
             r.add("server_rss_kib", "server RSS after 2 s (KiB)", rssAfter < 0 ? null : rssAfter);
             r.add("server_rss_growth_kib", "server RSS growth (KiB)", known ? rssAfter - rssBefore : null);
@@ -576,7 +586,7 @@ final class BenchRun {
         return r;
     }
 
-    /** CPU of the bench and, with --server-pid, of the server, between samples {@code a} and {@code b}. */
+    /** CPU of the bench and, with --server-pid, of the servers, between samples {@code a} and {@code b}. */
     private void addCpu(Report r, Sample a, Sample b, long deliveries) {
         double wall = (b.nanos - a.nanos) / 1e9;
         double genCpu = b.selfCpu - a.selfCpu;
@@ -590,35 +600,49 @@ final class BenchRun {
         if (saturated) {
             r.note("  WARNING: the generator's event loop is saturated: figures are bounded by the bench");
         }
-        if (options.serverPid != null) {
-            double serverCpu = b.serverCpu - a.serverCpu;
+        if (options.server.any()) {
+            // Summed over every --server-pid and --extra-pid: a cluster's cost compares with one node's.
+            double serverCpu = b.server.cpu() - a.server.cpu();
+            long rss = b.server.rssKib();
             r.add("server_cpu_s", "server CPU (s)", serverCpu);
             r.add("server_cpu_pct", "server CPU %", serverCpu / wall * 100);
             if (deliveries >= 0) {
                 r.add("server_cpu_us_per_delivery", "server CPU per delivery (us)",
                         deliveries == 0 ? null : serverCpu * 1e6 / deliveries);
             }
-            r.add("server_rss_kib", "server RSS (KiB)", b.serverRss < 0 ? null : b.serverRss);
-            if (Double.isNaN(b.serverCpu)) {
-                r.note("  WARNING: the server process could not be read at the end: did it exit?");
+            r.add("server_rss_kib", "server RSS (KiB)", rss < 0 ? null : rss);
+            if (b.server.pids().size() > 1) {
+                Map<String, Object> pct = new LinkedHashMap<>();
+                b.server.cpuByPidSince(a.server).forEach((pid, cpu) -> pct.put(pid, Report.clean(cpu / wall * 100)));
+                r.add("server_cpu_pct_by_pid", "CPU % by pid", pct);
+            }
+            if (!options.server.extras.isEmpty()) {
+                double extraCpu = b.server.extraCpu() - a.server.extraCpu();
+                long extraRss = b.server.extraRssKib();
+                r.add("extra_cpu_s", "of which --extra-pid CPU (s)", extraCpu);
+                r.add("extra_cpu_pct", "of which --extra-pid CPU %", extraCpu / wall * 100);
+                r.add("extra_rss_kib", "of which --extra-pid RSS (KiB)", extraRss < 0 ? null : extraRss);
+            }
+            if (Double.isNaN(b.server.cpu())) {
+                r.note("  WARNING: a server process could not be read at the end: did it exit?");
             }
         }
     }
 
     // ---- plumbing ----
 
-    /** CPU counters at one instant. */
-    private record Sample(long nanos, double selfCpu, double loopCpu, double serverCpu, long serverRss) {
+    /** CPU counters at one instant; {@code server} is null without --server-pid. */
+    private record Sample(long nanos, double selfCpu, double loopCpu, ServerProcesses.Usage server) {
     }
 
     private Sample sample(long nanos) {
-        Long pid = options.serverPid;
         return new Sample(nanos, ProcStat.selfCpuSeconds(), ProcStat.threadCpuSeconds(loopThreadId),
-                pid == null ? Double.NaN : ProcStat.cpuSeconds(pid), pid == null ? -1 : ProcStat.rssKib(pid));
+                options.server.any() ? options.server.read() : null);
     }
 
+    /** The servers' RSS (and the extras'), summed; -1 when unknown. */
     private long serverRss() {
-        return options.serverPid == null ? -1 : ProcStat.rssKib(options.serverPid);
+        return options.server.rssKib();
     }
 
     /** Makes {@code next} the loop's current measurement; returns the previous one, which the loop then leaves alone. */

@@ -31,7 +31,6 @@ final class Connections implements LoadContext.Listener {
     final Map<String, Integer> failureReasons = new LinkedHashMap<>();
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final InetSocketAddress remote;
     private final List<InetSocketAddress> sources;
     private final int maxInFlight;
     private final long handshakeTimeoutMillis;
@@ -54,12 +53,11 @@ final class Connections implements LoadContext.Listener {
     /**
      * @param sources local addresses to spread connections over, round-robin; empty to let the kernel choose
      */
-    Connections(EventLoop loop, Transports transport, Target target, Topology topology, FrameWriter writer,
+    Connections(EventLoop loop, Transports transport, Targets targets, Topology topology, FrameWriter writer,
                 List<InetSocketAddress> sources, int maxInFlight, long handshakeTimeoutMillis) {
         this.loop = loop;
         this.all = new LoadConnection[topology.connections];
-        this.context = new LoadContext(target, topology, writer, this);
-        this.remote = target.address;
+        this.context = new LoadContext(targets, topology, writer, this);
         this.sources = sources;
         this.maxInFlight = maxInFlight;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
@@ -123,16 +121,17 @@ final class Connections implements LoadContext.Listener {
         LoadConnection c = new LoadConnection(context, i);
         all[i] = c;
         inFlight++;
-        connect(bootstrap, c, remote, sources, i, loop, handshakeTimeoutMillis);
+        connect(bootstrap, c, sources, i, loop, handshakeTimeoutMillis);
     }
 
     /**
-     * Starts connection {@code c} (number {@code i}) to {@code remote}, from the i-th source address round-robin,
+     * Starts connection {@code c} (number {@code i}) to its target, from the i-th source address round-robin,
      * and fails it when it is not ready after {@code handshakeTimeoutMillis}.
      */
-    static void connect(Bootstrap bootstrap, LoadConnection c, InetSocketAddress remote,
-                        List<InetSocketAddress> sources, int i, EventLoop loop, long handshakeTimeoutMillis) {
+    static void connect(Bootstrap bootstrap, LoadConnection c, List<InetSocketAddress> sources, int i,
+                        EventLoop loop, long handshakeTimeoutMillis) {
         bootstrap.handler(c); // read synchronously by connect(), so one bootstrap serves every connection
+        InetSocketAddress remote = c.target.address;
         ChannelFuture f = sources.isEmpty() ? bootstrap.connect(remote)
                 : bootstrap.connect(remote, sources.get(i % sources.size()));
         c.connecting(f.channel(), System.nanoTime());
@@ -180,6 +179,17 @@ final class Connections implements LoadContext.Listener {
             }
         }
         return open;
+    }
+
+    /** Ready connections per target, in the order of {@code --url}: how the load spread over a cluster's nodes. */
+    int[] readyPerTarget() {
+        int[] ready = new int[context.targets.size()];
+        for (LoadConnection c : all) {
+            if (c != null && c.isReady()) {
+                ready[context.targets.indexOf(c.index)]++;
+            }
+        }
+        return ready;
     }
 
     /** Handshakes per second over the connect phase. */

@@ -36,6 +36,8 @@ final class LoadConnection extends ChannelInboundHandlerAdapter implements Frame
 
     final int index;
     final String user;
+    /** The server this connection talks to, on every attempt. */
+    final Target target;
     private final LoadContext shared;
     private final byte[] userBytes;
     /** The room this connection joins, or null. */
@@ -69,6 +71,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter implements Frame
         this.shared = shared;
         this.index = index;
         this.user = topology.user(index);
+        this.target = shared.targets.of(index);
         this.userBytes = MessageScanner.ascii(user);
         this.room = topology.room(index);
         this.roomBytes = room == null ? null : MessageScanner.ascii(room);
@@ -155,7 +158,7 @@ final class LoadConnection extends ChannelInboundHandlerAdapter implements Frame
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         state = State.HANDSHAKING;
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(shared.target.upgradeRequest(user, key)), ctx.voidPromise());
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(target.upgradeRequest(user, key)), ctx.voidPromise());
         ctx.fireChannelActive();
     }
 

@@ -21,7 +21,8 @@ final class LoadContext {
         void closed(LoadConnection c, int code);
     }
 
-    final Target target;
+    /** Where each connection goes: {@link Targets#of} its index. */
+    final Targets targets;
     final Topology topology;
     final FrameWriter writer;
     final Listener listener;
@@ -34,8 +35,8 @@ final class LoadContext {
     /** Default rooms the server put connections in, which they left. */
     int defaultRoomLeaves;
 
-    LoadContext(Target target, Topology topology, FrameWriter writer, Listener listener) {
-        this.target = target;
+    LoadContext(Targets targets, Topology topology, FrameWriter writer, Listener listener) {
+        this.targets = targets;
         this.topology = topology;
         this.writer = writer;
         this.listener = listener;

@@ -2,14 +2,16 @@ package io.chatd.bench;
 
 import java.time.Duration;
 import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /** The flags every scenario shares (a picocli mixin); each one says which scenarios read it. */
 final class LoadOptions {
 
-    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws",
-            description = "Server WebSocket URL; must be loopback (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/ws", paramLabel = "URL[,URL...]",
+            description = "Server WebSocket URL, or the nodes of a cluster comma-separated: connection i goes to "
+                    + "URL i mod N. Loopback only (default: ${DEFAULT-VALUE}).")
     String url;
 
     /** -1 until {@link #applyDefaults}: the default depends on the scenario. */
@@ -56,8 +58,8 @@ final class LoadOptions {
                     + "ephemeral port range (default: ${DEFAULT-VALUE}).")
     int sourceAddresses;
 
-    @Option(names = "--server-pid", description = "Server process to observe: CPU time and RSS from /proc.")
-    Long serverPid;
+    @CommandLine.Mixin
+    ServerProcesses server = new ServerProcesses();
 
     /** -1 until {@link #applyDefaults}: the default depends on the scenario. */
     @Option(names = "--max-handshakes", defaultValue = "-1",
@@ -155,10 +157,7 @@ final class LoadOptions {
                 return "timeouts must be above 0";
             }
         }
-        if (serverPid != null && !ProcStat.exists(serverPid)) {
-            return "--server-pid " + serverPid + ": no such process";
-        }
-        return null;
+        return server.problem();
     }
 
     /** "10" (seconds), "10s", "500ms", "2m". */

@@ -62,7 +62,6 @@ final class StormClients implements LoadContext.Listener {
     final LoadContext context;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final InetSocketAddress remote;
     private final List<InetSocketAddress> sources;
     private final int maxInFlight;
     private final long handshakeTimeoutMillis;
@@ -85,11 +84,10 @@ final class StormClients implements LoadContext.Listener {
     private boolean startRoundOnClose;
     private CompletableFuture<Round> restartStarted;
 
-    StormClients(EventLoop loop, Transports transport, Target target, Topology topology, FrameWriter writer,
+    StormClients(EventLoop loop, Transports transport, Targets targets, Topology topology, FrameWriter writer,
                  List<InetSocketAddress> sources, int maxInFlight, long handshakeTimeoutMillis) {
         this.loop = loop;
-        this.context = new LoadContext(target, topology, writer, this);
-        this.remote = target.address;
+        this.context = new LoadContext(targets, topology, writer, this);
         this.sources = sources;
         this.maxInFlight = maxInFlight;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
@@ -200,7 +198,7 @@ final class StormClients implements LoadContext.Listener {
         if (round != null) {
             round.attempts++;
         }
-        Connections.connect(bootstrap, c, remote, sources, i, loop, handshakeTimeoutMillis);
+        Connections.connect(bootstrap, c, sources, i, loop, handshakeTimeoutMillis);
     }
 
     private void retryLater(int i) {

@@ -96,7 +96,7 @@ class LoadConnectionTest {
         // Three connections in room "bench"; connections 0 and 1 send. We are connection 2, user b2.
         Topology topology = new Topology(Scenario.FANOUT, 3, 0, 2, "bench", 10);
         Events events = new Events();
-        LoadContext context = new LoadContext(Target.parse("ws://127.0.0.1:1/ws"), topology, new FrameWriter(60), events);
+        LoadContext context = new LoadContext(Targets.parse("ws://127.0.0.1:1/ws"), topology, new FrameWriter(60), events);
         Measurement m = new Measurement(0, Long.MAX_VALUE);
         context.current = m;
         LoadConnection c = new LoadConnection(context, 2);
@@ -151,7 +151,7 @@ class LoadConnectionTest {
     void sendsMaskedBenchMessagesWithItsSenderNumberAndSequence() throws Exception {
         // A private pair: connection 1 (b1) writes to b0, and is ready on its welcome (no room to join).
         Topology topology = new Topology(Scenario.PRIVATE, 2, 0, 0, "bench", 10);
-        LoadContext context = new LoadContext(Target.parse("ws://127.0.0.1:1/ws"), topology, new FrameWriter(40),
+        LoadContext context = new LoadContext(Targets.parse("ws://127.0.0.1:1/ws"), topology, new FrameWriter(40),
                 new Events());
         LoadConnection c = new LoadConnection(context, 1);
         EmbeddedChannel ch = new EmbeddedChannel(c);
@@ -178,7 +178,7 @@ class LoadConnectionTest {
     void failsWhenTheServerRefusesTheUpgrade() {
         Topology topology = new Topology(Scenario.IDLE, 1, 0, 0, "bench", 10);
         Events events = new Events();
-        LoadContext context = new LoadContext(Target.parse("ws://127.0.0.1:1/ws"), topology, new FrameWriter(60), events);
+        LoadContext context = new LoadContext(Targets.parse("ws://127.0.0.1:1/ws"), topology, new FrameWriter(60), events);
         LoadConnection c = new LoadConnection(context, 0);
         EmbeddedChannel ch = new EmbeddedChannel(c);
         c.connecting(ch, System.nanoTime());
