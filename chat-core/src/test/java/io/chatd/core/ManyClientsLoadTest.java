@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ class ManyClientsLoadTest {
 
     private static final int CLIENTS = 200;
     private static final int MESSAGES_PER_CLIENT = 50;
+    private static final Duration QUIET_LIMIT = Duration.ofSeconds(30);
 
     @Test
     void everyMemberReceivesEveryMessageExactlyOnceInPerSenderOrder() throws Exception {
@@ -52,7 +54,9 @@ class ManyClientsLoadTest {
                     int[] nextFromSender = new int[CLIENTS];
                     int expected = (CLIENTS - 1) * MESSAGES_PER_CLIENT;
                     for (int received = 0; received < expected; ) {
-                        JsonObject frame = clients.get(i).poll(TestClient.TIMEOUT);
+                        // Two million frames decoded by the test's own client loops: on a busy machine a client can
+                        // wait longer than the usual timeout for its turn, so allow more before calling it lost.
+                        JsonObject frame = clients.get(i).poll(QUIET_LIMIT);
                         if (frame == null) {
                             throw new AssertionError("u" + i + " received " + received + " of " + expected
                                     + "; per sender: " + java.util.Arrays.toString(nextFromSender)
