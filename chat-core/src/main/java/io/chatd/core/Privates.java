@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -248,7 +249,7 @@ final class Privates {
                 }
             } else if (attempts > 1 && connection.channel.isActive()) {
                 connection.channel.eventLoop().schedule(() -> refetchFromCluster(connection, attempts - 1),
-                        1, java.util.concurrent.TimeUnit.SECONDS);
+                        1, TimeUnit.SECONDS);
             }
         });
     }

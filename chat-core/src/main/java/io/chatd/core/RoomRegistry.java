@@ -1,5 +1,7 @@
 package io.chatd.core;
 
+import io.chatd.core.cluster.SendId;
+import io.chatd.core.cluster.Sent;
 import io.chatd.core.store.RoomMessage;
 import io.chatd.core.store.SentId;
 import io.netty.buffer.ByteBuf;
@@ -11,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -315,8 +318,8 @@ final class RoomRegistry {
     private void publishToCluster(Connection sender, String roomName, String from, String content,
                                   RecentIds.Claim claim, String clientId, RecentIds recentIds,
                                   CompletableFuture<Long> seq) {
-        io.chatd.core.cluster.SendId id = claim == null ? null
-                : new io.chatd.core.cluster.SendId(from, clientId, claim.digest);
+        SendId id = claim == null ? null
+                : new SendId(from, clientId, claim.digest);
         cluster.cluster().publish(roomName, from, content, id, sender == null ? null : sender.id)
                 .whenComplete((sent, error) -> {
                     if (error != null) {
@@ -324,7 +327,7 @@ final class RoomRegistry {
                                 "the cluster could not take the message; it was not sent");
                         return;
                     }
-                    if (sent.outcome() == io.chatd.core.cluster.Sent.Outcome.CONFLICT) {
+                    if (sent.outcome() == Sent.Outcome.CONFLICT) {
                         if (claim != null) {
                             recentIds.abandon(claim, new IllegalStateException("id conflict"));
                         }
@@ -336,7 +339,7 @@ final class RoomRegistry {
                         }
                         return;
                     }
-                    if (sent.outcome() == io.chatd.core.cluster.Sent.Outcome.NEW) {
+                    if (sent.outcome() == Sent.Outcome.NEW) {
                         stats.roomMessages.increment();
                     }
                     if (claim != null) {
@@ -352,7 +355,7 @@ final class RoomRegistry {
 
     /** Reads a room's messages where they are kept (the store, or the cluster); answers on any thread. */
     private boolean readRoom(String roomName, long after, long before, int limit,
-                             java.util.function.BiConsumer<List<RoomMessage>, Throwable> answer) {
+                             BiConsumer<List<RoomMessage>, Throwable> answer) {
         if (cluster == null) {
             return persister.read(store -> store.roomMessages(roomName, after, before, limit), answer);
         }
