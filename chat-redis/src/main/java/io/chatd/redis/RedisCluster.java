@@ -93,6 +93,8 @@ public final class RedisCluster implements Cluster {
     public RedisCluster(String redisUri, String nodeId, String prefix) {
         this.uri = RedisURI.create(Objects.requireNonNull(redisUri, "redisUri"));
         this.nodeId = nodeId != null ? nodeId : generatedNodeId();
+        // CLIENT LIST then names each node's two connections.
+        this.uri.setClientName("chatd-" + this.nodeId.replaceAll("[^A-Za-z0-9_.-]", "_"));
         this.prefix = Objects.requireNonNull(prefix, "prefix");
         if (this.nodeId.isEmpty() || this.nodeId.contains("\n")) {
             throw new IllegalArgumentException("node id must be a non-empty line");
