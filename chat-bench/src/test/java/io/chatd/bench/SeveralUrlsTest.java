@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.chatd.core.TestServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
 /**
  * {@code --url} with several servers, as for the nodes of a cluster: chat-bench's command line against real
@@ -21,18 +17,8 @@ import picocli.CommandLine;
 @Timeout(120)
 class SeveralUrlsTest {
 
-    private record Result(int status, JsonObject report, String out) {
-    }
-
-    private static Result bench(String... args) {
-        StringWriter out = new StringWriter();
-        CommandLine cl = BenchMain.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(new StringWriter(), true));
-        int status = cl.execute(args);
-        String[] lines = out.toString().trim().split("\n");
-        JsonObject report = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
-        return new Result(status, report, out.toString());
+    private static BenchCli.Result bench(String... args) {
+        return BenchCli.run(args);
     }
 
     private static String url(TestServer s) {
@@ -52,7 +38,7 @@ class SeveralUrlsTest {
         try (TestServer a = TestServer.start(b -> b.defaultRoom(""));
              TestServer b = TestServer.start(x -> x.defaultRoom(""));
              TestServer c = TestServer.start(x -> x.defaultRoom(""))) {
-            Result r = bench("idle", "--connections", "91", "--duration", "100ms",
+            BenchCli.Result r = bench("idle", "--connections", "91", "--duration", "100ms",
                     "--url", url(a) + "," + url(b) + "," + url(c));
             assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
             JsonObject j = r.report();
@@ -70,7 +56,7 @@ class SeveralUrlsTest {
     @Test
     void stormClientsAreSpreadOverTwoServersInEveryRound() {
         try (TestServer a = TestServer.start(); TestServer b = TestServer.start()) {
-            Result r = bench("storm", "--connections", "100", "--rounds", "2", "--settle", "0",
+            BenchCli.Result r = bench("storm", "--connections", "100", "--rounds", "2", "--settle", "0",
                     "--url", url(a) + "," + url(b));
             assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
             assertEquals(2, r.report().get("url_count").getAsInt());
@@ -88,7 +74,7 @@ class SeveralUrlsTest {
         try (TestServer s = TestServer.start(b -> b.defaultRoom(""))) {
             String self = String.valueOf(ProcessHandle.current().pid()); // the server runs in this JVM
             // The same server twice: senders 0 and 2 use the first URL, sender 1 and half the receivers the second.
-            Result r = bench("fanout", "--connections", "60", "--senders", "3", "--rate", "100",
+            BenchCli.Result r = bench("fanout", "--connections", "60", "--senders", "3", "--rate", "100",
                     "--warmup", "300ms", "--duration", "1s", "--url", url(s) + ", " + url(s),
                     "--server-pid", self, "--extra-pid", self);
             assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
