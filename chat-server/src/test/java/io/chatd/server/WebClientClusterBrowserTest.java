@@ -15,7 +15,7 @@ import picocli.CommandLine;
 
 /**
  * What the README's "Running several nodes" promises a newcomer: two daemons on one Redis, each serving the web
- * client on its own port, and two browser tabs, one per node, chatting in the room and in private.
+ * client on its own port, and two browser tabs, one per node, chatting in the room and in private, and a reload that comes back.
  */
 @Timeout(60)
 class WebClientClusterBrowserTest {
@@ -48,6 +48,15 @@ class WebClientClusterBrowserTest {
 
             bob.sendPrivate("alice", "just between us");
             alice.await("bob's private message", d -> message(d, "#direct li.msg.private", "bob", "just between us"));
+
+            // A reload comes back connected, with the room's past read from Redis and the conversation kept.
+            alice.open("http://127.0.0.1:" + nodeA.port() + "/");
+            alice.awaitConnectedAs("alice");
+            alice.await("the room's history after the reload", d -> message(d, "#log li.msg", "bob",
+                    "hi from node b"));
+            bob.sendToRoom("after your reload");
+            alice.await("a live message after the reload", d -> message(d, "#log li.msg", "bob",
+                    "after your reload"));
         } finally {
             Browser.quitAll(alice, bob);
             for (ChatServer node : new ChatServer[] {nodeA, nodeB}) {
