@@ -172,16 +172,20 @@ final class ClusterRooms {
                 return;
             }
             feed.filling = false;
+            long missing = upTo - 1 - room.lastSeq();
+            int filled = 0;
             for (RoomMessage m : got) {
                 if (m.seq() > room.lastSeq() && m.seq() < upTo) {
                     deliver(room, new Published(m, null, null));
-                    stats.clusterGapFilled.increment();
+                    filled++;
                 }
             }
-            if (room.lastSeq() < upTo - 1) {
-                log.debug("room {}: seqs {} to {} are no longer in the history", LogSafe.escape(room.name),
-                        room.lastSeq() + 1, upTo - 1);
-                stats.clusterGapLost.add(upTo - 1 - room.lastSeq());
+            stats.clusterGapFilled.add(filled);
+            if (filled < missing) {
+                // Trimmed or expired from the history, or past what one read takes (the newest were read).
+                log.debug("room {}: {} of seqs {} to {} are no longer in the history", LogSafe.escape(room.name),
+                        missing - filled, upTo - missing, upTo - 1);
+                stats.clusterGapLost.add(missing - filled);
                 room.assigned(upTo - 1);
             }
             drainHeld(room);
