@@ -67,6 +67,11 @@ public final class AdminApiHandler extends ChannelInboundHandlerAdapter {
         this.key = key.clone();
     }
 
+    /** Whether {@code path} is the API's ({@code /api} and below); other requests are passed on. */
+    public static boolean serves(String path) {
+        return path.equals("/api") || path.startsWith("/api/");
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof FullHttpRequest request)) {
@@ -74,7 +79,7 @@ public final class AdminApiHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
-        if (!path.equals("/api") && !path.startsWith("/api/")) {
+        if (!serves(path)) {
             ctx.fireChannelRead(msg);
             return;
         }

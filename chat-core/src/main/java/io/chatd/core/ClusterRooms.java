@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,12 +72,12 @@ final class ClusterRooms {
         subscribe(room);
     }
 
-    /** Runs {@code task} now, or once the room's subscription is known. */
-    void whenReady(Room room, Runnable task) {
+    /** Runs {@code task} on the room now, or once the room's subscription is known. */
+    void whenReady(Room room, Consumer<Room> task) {
         if (room.feed.waiting != null) {
-            room.feed.waiting.add(task);
+            room.feed.waiting.add(() -> task.accept(room));
         } else {
-            task.run();
+            task.accept(room);
         }
     }
 
@@ -198,11 +199,9 @@ final class ClusterRooms {
         if (feed.waiting != null) {
             return; // its first subscription is still on its way
         }
-        for (String user : room.usersAfter(null, Integer.MAX_VALUE)) {
-            cluster.joined(room.name, user, null);
-        }
+        restatePresence(room);
         cluster.lastSeq(room.name).whenComplete((last, error) -> onLoop(room, () -> {
-            if (error == null && !feed.closed && !feed.filling && feed.waiting == null && last > room.lastSeq()) {
+            if (error == null && !feed.closed && !feed.filling && last > room.lastSeq()) {
                 fill(room, room.lastSeq(), last + 1);
             }
         }));

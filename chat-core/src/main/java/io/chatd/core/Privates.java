@@ -445,17 +445,15 @@ final class Privates {
     private void delivered(List<PrivateMessage> page) {
         if (cluster != null) {
             cluster.delivered(page.get(0).to(), page);
-            stats.privateMessages.add(page.size());
-            stats.deliveries.add(page.size());
-            return;
-        }
-        List<Long> ids = new ArrayList<>(page.size());
-        for (PrivateMessage m : page) {
-            ids.add(m.id());
-        }
-        persister.write(batch -> batch.delivered.addAll(ids), null, null);
-        for (PrivateMessage m : page) {
-            uncountWaiting(m.from(), 1);
+        } else {
+            List<Long> ids = new ArrayList<>(page.size());
+            for (PrivateMessage m : page) {
+                ids.add(m.id());
+            }
+            persister.write(batch -> batch.delivered.addAll(ids), null, null);
+            for (PrivateMessage m : page) {
+                uncountWaiting(m.from(), 1);
+            }
         }
         stats.privateMessages.add(page.size());
         stats.deliveries.add(page.size());

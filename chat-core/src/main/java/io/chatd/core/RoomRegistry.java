@@ -530,8 +530,7 @@ final class RoomRegistry {
         }
         // Rooms are created and removed only on their own loop, so the room found here stays live for the task.
         if (cluster != null) {
-            Room live = room;
-            cluster.whenReady(room, () -> task.accept(live));
+            cluster.whenReady(room, task);
         } else {
             task.accept(room);
         }

@@ -382,9 +382,4 @@ public final class RedisCluster implements Cluster {
     public String toString() {
         return (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
     }
-
-    /** For tests: the epoch this node holds. */
-    String epoch() {
-        return epoch;
-    }
 }

@@ -1,5 +1,6 @@
 package io.chatd.server;
 
+import io.chatd.core.AdminApiHandler;
 import io.chatd.core.Chat;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -44,7 +45,7 @@ final class AdminHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
-        if (api && (path.equals("/api") || path.startsWith("/api/"))) {
+        if (api && AdminApiHandler.serves(path)) {
             ctx.fireChannelRead(msg);
             return;
         }
