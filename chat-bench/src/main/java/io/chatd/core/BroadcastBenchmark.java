@@ -78,9 +78,9 @@ public class BroadcastBenchmark {
                 flusher = chat.flusherFor(ch.eventLoop());
                 loop = ch;
             }
-            Connection connection = new Connection(ch, "c" + i, "u" + i, flusher);
+            Connection connection = new Connection(ch, "c" + i, "u" + i, flusher, chat.heartbeatsFor(ch.eventLoop()));
             chat.opened(connection);
-            connection.rooms.add("bench");
+            connection.joined("bench");
             chat.rooms().join(connection, "bench");
             channels.add(ch);
         }
