@@ -367,8 +367,8 @@ public final class ChatConfig {
      * Handshakes per second that the clients of a graceful close ({@link Chat#closeAll()}, or a cluster that lost
      * its data) are asked to spread their reconnects to: before its close each connection gets a {@code reconnect}
      * frame with a window of (open connections / this rate) seconds, at least 0.5 s and at most 60 s, and the
-     * web client waits a random moment of that window. A fresh JVM takes about 1500 handshakes a second on one
-     * core while its JIT warms up; all at once, 10,000 clients queue for seconds (docs/protocol.md).
+     * web client waits a random moment of that window. A fresh JVM on one core takes 700 to 1500 handshakes a
+     * second while its JIT warms up; all at once, 10,000 clients queue for seconds (docs/protocol.md).
      */
     public int reconnectRate() {
         return reconnectRate;

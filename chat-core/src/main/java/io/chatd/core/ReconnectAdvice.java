@@ -8,7 +8,7 @@ import java.util.Collection;
 /**
  * Sends every connection away with a close code that asks it to reconnect, each told first, in a {@code reconnect}
  * frame, over what window to spread its reconnect. A server going away knows how many clients it sends back at
- * once; left to their backoff they all come back within half a second, and a fresh JVM (about 1500 handshakes a
+ * once; left to their backoff they all come back within half a second, and a fresh JVM (700 to 1500 handshakes a
  * second on one core while its JIT warms up) queued 10,000 of them for 9 s (issue 11). Spread over
  * connections / {@link ChatConfig#reconnectRate()} seconds they arrive at a rate the new server takes.
  */

@@ -194,8 +194,8 @@ public final class ChatServerMain implements Callable<Integer> {
             paramLabel = "PER_SECOND",
             description = "Handshakes per second that the clients sent away by a shutdown (1001), or by a cluster's "
                     + "Redis losing its data (1012), are asked to spread their reconnects to: each gets a window of "
-                    + "connections / rate seconds (0.5 s to 60 s) to reconnect in. About what a fresh server "
-                    + "takes on one core (default: ${DEFAULT-VALUE}).")
+                    + "connections / rate seconds (0.5 s to 60 s) to reconnect in. Lower it when a restarted "
+                    + "server still queues handshakes (default: ${DEFAULT-VALUE}).")
     int reconnectRate;
 
     // ---- operations (issue 13) ----
