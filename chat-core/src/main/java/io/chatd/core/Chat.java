@@ -71,8 +71,11 @@ public final class Chat implements AutoCloseable {
     /** Immutable, so one serves every connection: building it per handshake was a measurable share of the garbage. */
     private final WebSocketServerProtocolConfig protocolConfig;
     private final ConnectionLimiter connectionLimiter;
+    /** Immutable, so one serves every connection. */
+    private final WriteBufferWaterMark writeBufferWaterMark;
     private final RoomOccupancy roomOccupancy;
     private final ConcurrentHashMap<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<EventLoop, Heartbeats> heartbeats = new ConcurrentHashMap<>();
     /** Set at the first moment of a graceful shutdown; readiness answers 503 from then on. */
     private volatile boolean draining;
 
@@ -106,6 +109,7 @@ public final class Chat implements AutoCloseable {
                 persister.initialState().recentIds());
         this.httpHandler = new ChatHttpHandler(config, this);
         this.protocolConfig = protocolConfig(config);
+        this.writeBufferWaterMark = new WriteBufferWaterMark(config.maxOutboundBytes() / 2, config.maxOutboundBytes());
         if (cluster != null) {
             try {
                 this.epoch = cluster.start(config, new ClusterLink(this, clusterRooms));
@@ -219,23 +223,22 @@ public final class Chat implements AutoCloseable {
 
     /**
      * Appends the chat handlers to a pipeline that already decodes and aggregates HTTP: the handshake gate
-     * ({@code GET /healthz}, the web client, origin and identity checks), the WebSocket protocol handler,
-     * heartbeats, the slow-consumer guard and the JSON frame handler. Requests for other paths get 404, so put
-     * your own routes before these handlers.
+     * ({@code GET /healthz}, the web client, origin and identity checks), the WebSocket protocol handler, the
+     * idle timeout of plain HTTP connections and the JSON frame handler (which also runs heartbeats and the
+     * slow-consumer guard once upgraded). Requests for other paths get 404, so put your own routes before these
+     * handlers.
      */
     public void addTo(ChannelPipeline pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");
         Channel ch = pipeline.channel();
         // Netty stops reporting the channel writable past the high mark: that is our slow-consumer signal.
-        ch.config().setWriteBufferWaterMark(
-                new WriteBufferWaterMark(config.maxOutboundBytes() / 2, config.maxOutboundBytes()));
+        ch.config().setWriteBufferWaterMark(writeBufferWaterMark);
         pipeline.addLast("chat-http", httpHandler);
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig));
         // Before the protocol handler, after the decoder and UTF-8 validator it installs before itself.
         pipeline.addBefore("websocket", "protocol-errors", ProtocolErrorHandler.INSTANCE);
         pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
-        pipeline.addLast("heartbeat", new HeartbeatHandler(config, stats));
-        pipeline.addLast("slow-consumer", new SlowConsumerHandler(stats));
+        pipeline.addLast("http-idle", new HttpIdleHandler(config));
         pipeline.addLast("chat-frames", new ChatFrameHandler(this));
     }
 
@@ -247,7 +250,7 @@ public final class Chat implements AutoCloseable {
                 // Echoed when offered; browsers carrying a token offer it next to "bearer.TOKEN" (BearerTokens).
                 .subprotocols(BearerTokens.SUBPROTOCOL)
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
-                // Pongs must reach HeartbeatHandler: they are how a silent client proves it is alive.
+                // Pongs must reach ChatFrameHandler: they are how a silent client proves it is alive (Heartbeats).
                 .dropPongFrames(false)
                 // null: ProtocolErrorHandler sends the close frame of a violation, and closing must not add a
                 // second "1000 Bye" one.
@@ -359,15 +362,20 @@ public final class Chat implements AutoCloseable {
         stats.disconnected(code == null ? ChatStats.DisconnectReason.CLIENT : ChatStats.DisconnectReason.ofServerCode(code));
         users.remove(connection);
         privates.disconnected(connection);
-        for (String room : connection.rooms) {
+        for (String room : connection.rooms()) {
             rooms.leave(connection, room, false);
         }
-        connection.rooms.clear();
+        connection.leftAll();
     }
 
     /** The flusher of {@code loop}, which batches every flush of a turn on that loop. */
     LoopFlusher flusherFor(EventLoop loop) {
         return flushers.computeIfAbsent(loop, l -> new LoopFlusher(l, config.flushInterval().toNanos()));
+    }
+
+    /** The heartbeat sweep of {@code loop}, which pings and closes the silent connections of that loop. */
+    Heartbeats heartbeatsFor(EventLoop loop) {
+        return heartbeats.computeIfAbsent(loop, l -> new Heartbeats(l, config, stats));
     }
 
     RoomRegistry rooms() {

@@ -4,12 +4,16 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
@@ -28,6 +32,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ChatFrameHandler.class);
 
+    /** Where {@code WebSocketServerProtocolHandler} keeps a channel's handshaker (Netty's own key, by its name). */
+    private static final AttributeKey<WebSocketServerHandshaker> NETTY_HANDSHAKER =
+            AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
     /** Tokens are a few hundred bytes; this only stops a client from handing the verifier megabytes. */
     private static final int MAX_TOKEN_CHARS = 8192;
     /** Fields each request type may carry besides {@code type} and {@code id}. */
@@ -49,8 +56,13 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     private final ChatConfig config;
     /** Null until the WebSocket handshake completes. */
     private Connection connection;
-    /** Who the connection is, as of its last credential; null until the handshake completes. */
+    /**
+     * Who the connection is, as of its last credential; set by {@link ChatHttpHandler} when it lets the handshake
+     * through, null before.
+     */
     private Identity identity;
+    /** The client address whose {@link ConnectionLimiter} slot this channel holds; null before the gate gives one. */
+    private String slotAddress;
     /**
      * Null until a credential with an expiry arrives. This and {@link #historyLimiter} are made when first needed:
      * most connections never need them, and an idle connection's memory is what a big server is made of.
@@ -79,6 +91,20 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The handshake gate took a connection slot for this channel; it is given back when the channel closes. */
+    void slotTaken(String address) {
+        slotAddress = address;
+    }
+
+    boolean holdsSlot() {
+        return slotAddress != null;
+    }
+
+    /** The handshake gate resolved who is connecting; the connection opens once the upgrade completes. */
+    void identified(Identity identity) {
+        this.identity = identity;
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof HandshakeComplete) {
@@ -89,17 +115,29 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void open(ChannelHandlerContext ctx) {
-        identity = ctx.channel().attr(ChatHttpHandler.IDENTITY).getAndSet(null);
         if (identity == null) { // only ChatHttpHandler lets a handshake through, and it always sets the identity
             Disconnect.close(ctx.channel(), CloseCodes.INTERNAL_ERROR, "no identity");
             return;
         }
         String user = identity.user();
-        // The HTTP gate has no work left on this channel; fewer handlers means a cheaper write path.
-        if (ctx.pipeline().get(ChatHttpHandler.class) != null) {
-            ctx.pipeline().remove(ChatHttpHandler.class);
+        // The HTTP gate and the HTTP idle timeout have no work left on this channel: fewer handlers means a
+        // cheaper write path and a smaller connection.
+        ChannelPipeline pipeline = ctx.pipeline();
+        if (pipeline.get(ChatHttpHandler.class) != null) {
+            pipeline.remove(ChatHttpHandler.class);
         }
-        connection = new Connection(ctx.channel(), ConnectionIds.next(), user, chat.flusherFor(ctx.channel().eventLoop()));
+        if (pipeline.get(HttpIdleHandler.class) != null) {
+            pipeline.remove(HttpIdleHandler.class);
+        }
+        // Netty keeps the handshaker, with the request's URL, only to echo the client's close frame:
+        // ProtocolErrorHandler echoes it instead, so an open connection need not carry it.
+        if (ctx.channel().hasAttr(NETTY_HANDSHAKER)) {
+            ctx.channel().attr(NETTY_HANDSHAKER).set(null);
+        }
+        EventLoop loop = ctx.channel().eventLoop();
+        connection = new Connection(ctx.channel(), ConnectionIds.next(), user, chat.flusherFor(loop),
+                chat.heartbeatsFor(loop));
+        connection.heartbeats.watch(connection);
         expireAt(ctx.channel(), identity.expiresAt());
         chat.opened(connection);
         // A default room the token does not allow is simply not joined: the welcome's rooms say so.
@@ -107,10 +145,10 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         boolean joinDefault = !defaultRoom.isEmpty() && identity.mayJoin(defaultRoom)
                 && chat.roomOccupancy().enter(defaultRoom);
         if (joinDefault) {
-            connection.rooms.add(defaultRoom);
+            connection.joined(defaultRoom);
         }
         // Welcome first: the join notice of the default room must not arrive before it.
-        connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms),
+        connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms()),
                 chat.epoch()));
         if (joinDefault) {
             chat.rooms().join(connection, defaultRoom);
@@ -122,11 +160,16 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (slotAddress != null) {
+            chat.connectionLimiter().release(slotAddress);
+            slotAddress = null;
+        }
         if (connection != null) {
+            connection.heartbeats.forget(connection);
             if (expiry != null) {
                 expiry.cancel();
             }
-            for (String room : connection.rooms) {
+            for (String room : connection.rooms()) {
                 chat.roomOccupancy().exit(room);
             }
             chat.closed(connection);
@@ -136,7 +179,18 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (connection != null && !closing && SlowConsumers.evictIfStillUnwritable(ctx.channel(), chat.stats())) {
+            closing = true;
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (connection != null) {
+            connection.heard(); // every frame that reaches us proves the client alive, pongs included
+        }
         try {
             if (msg instanceof TextWebSocketFrame && connection != null && !closing) {
                 chat.stats().messagesReceived.increment();
@@ -146,7 +200,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             } else if (msg instanceof BinaryWebSocketFrame) {
                 Disconnect.close(ctx.channel(), CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");
             }
-            // Pongs end here: HeartbeatHandler, before us, already counted them as reads.
+            // Pongs end here: they only count as the client being heard.
         } finally {
             ReferenceCountUtil.release(msg);
         }
@@ -221,16 +275,16 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 if (!identity.mayJoin(room)) {
                     throw new RequestException(ErrorCode.FORBIDDEN, "your token does not allow room " + room, request.id);
                 }
-                if (!connection.rooms.contains(room)) {
+                if (!connection.inRoom(room)) {
                     int maxRooms = config.maxRoomsPerConnection();
-                    if (maxRooms > 0 && connection.rooms.size() >= maxRooms) {
+                    if (maxRooms > 0 && connection.roomCount() >= maxRooms) {
                         throw new RequestException(ErrorCode.TOO_MANY_ROOMS,
                                 "a connection may be in at most " + maxRooms + " rooms", request.id);
                     }
                     if (!chat.roomOccupancy().enter(room)) {
                         throw new RequestException(ErrorCode.ROOM_FULL, "room " + room + " is full", request.id);
                     }
-                    connection.rooms.add(room);
+                    connection.joined(room);
                 }
                 if (since < 0) {
                     chat.rooms().join(connection, room); // a repeated join is answered to this connection only
@@ -241,7 +295,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             case "leave" -> {
                 request.onlyFields(ROOM_FIELDS);
                 String room = joinedRoom(request);
-                connection.rooms.remove(room);
+                connection.left(room);
                 chat.roomOccupancy().exit(room);
                 chat.rooms().leave(connection, room, true);
             }
@@ -386,7 +440,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
     /** The request's {@code room}, which this connection must have joined. */
     private String joinedRoom(ClientRequest request) throws RequestException {
         String room = request.name("room");
-        if (!connection.rooms.contains(room)) {
+        if (!connection.inRoom(room)) {
             throw new RequestException(ErrorCode.NOT_IN_ROOM, "not in room " + room, request.id);
         }
         return room;

@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.AttributeKey;
 import io.netty.util.CharsetUtil;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -31,9 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 @ChannelHandler.Sharable
 final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
-
-    /** The identity resolved at the handshake, read by {@link ChatFrameHandler} once the upgrade completes. */
-    static final AttributeKey<Identity> IDENTITY = AttributeKey.valueOf(ChatHttpHandler.class, "identity");
 
     private static final Logger log = LoggerFactory.getLogger(ChatHttpHandler.class);
     /** Handshake access lines, under their own name so that operators can route or silence them. */
@@ -81,9 +77,15 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void gateHandshake(ChannelHandlerContext ctx, FullHttpRequest request) {
+        // The channel's own handler takes what the gate finds out: the connection slot, then the identity.
+        ChatFrameHandler frames = ctx.pipeline().get(ChatFrameHandler.class);
+        Identity identity = null;
         HttpResponseStatus refusal = null;
         String reason = null;
-        if (!HttpMethod.GET.equals(request.method())) {
+        if (frames == null) { // only an embedder removing chat's own handler gets here
+            refusal = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+            reason = "chat handler missing\n";
+        } else if (!HttpMethod.GET.equals(request.method())) {
             refusal = HttpResponseStatus.METHOD_NOT_ALLOWED;
             reason = "WebSocket handshakes use GET\n";
         } else if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
@@ -92,19 +94,20 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
         } else if (!config.originPolicy().allows(request)) {
             refusal = HttpResponseStatus.FORBIDDEN;
             reason = "origin not allowed\n";
-        } else if ((refusal = admit(ctx, request)) != null) {
+        } else if ((refusal = admit(ctx, request, frames)) != null) {
             reason = refusal.code() == 503 ? "server at its connection limit, retry later\n"
                     : "too many connections from your address\n";
         } else {
             try {
-                ctx.channel().attr(IDENTITY).set(config.identityResolver().resolve(request));
+                identity = config.identityResolver().resolve(request);
+                frames.identified(identity);
                 BearerTokens.stripFromSubprotocols(request);
             } catch (IdentityException e) {
                 refusal = e.status();
                 reason = e.getMessage() + '\n';
             }
         }
-        logAccess(ctx, request, refusal, reason);
+        logAccess(ctx, request, identity, refusal, reason);
         if (refusal != null) {
             chat.stats().handshake(ChatStats.HandshakeResult.ofStatus(refusal.code()));
             request.release();
@@ -118,8 +121,8 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
      * One INFO line per handshake (result, user, client address per --trust-proxy, connection id), as key-value
      * pairs too for JSON logs; at most 20 a second, the next line telling how many were held back.
      */
-    private void logAccess(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus refusal,
-                           String reason) {
+    private void logAccess(ChannelHandlerContext ctx, FullHttpRequest request, Identity identity,
+                           HttpResponseStatus refusal, String reason) {
         if (!accessLog.isInfoEnabled()) {
             return;
         }
@@ -127,7 +130,6 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
         if (heldBack < 0) {
             return;
         }
-        Identity identity = ctx.channel().attr(IDENTITY).get();
         String user = refusal == null && identity != null ? LogSafe.escape(identity.user()) : "-";
         String address = LogSafe.escape(config.trustedProxies().clientAddress(ctx.channel().remoteAddress(),
                 request.headers()));
@@ -141,11 +143,18 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
                         heldBack > 0 ? " (" + heldBack + " handshake lines held back)" : "");
     }
 
-    /** Takes a connection slot (released when the channel closes), or says which limit refuses it. */
-    private HttpResponseStatus admit(ChannelHandlerContext ctx, FullHttpRequest request) {
+    /**
+     * Takes a connection slot, which the channel's handler gives back when the channel closes (one per channel,
+     * whatever number of handshakes it attempts), or says which limit refuses it.
+     */
+    private HttpResponseStatus admit(ChannelHandlerContext ctx, FullHttpRequest request, ChatFrameHandler frames) {
+        if (frames.holdsSlot()) {
+            return null;
+        }
         String address = config.trustedProxies().clientAddress(ctx.channel().remoteAddress(), request.headers());
-        ConnectionLimiter.Refusal refusal = chat.connectionLimiter().acquire(ctx.channel(), address);
+        ConnectionLimiter.Refusal refusal = chat.connectionLimiter().acquire(address);
         if (refusal == null) {
+            frames.slotTaken(chat.connectionLimiter().slotFor(address));
             return null;
         }
         if (refusal == ConnectionLimiter.Refusal.SERVER_FULL) {

@@ -1,6 +1,7 @@
 package io.chatd.core;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *   where Netty would close at once: a client still sending then gets a TCP reset that can destroy the close
  *   frame before it is read (Autobahn cases 9.4.1, 9.5.4).</li>
  * </ul>
- * It also ends a closing handshake the server began: the client's answering close frame closes the connection.
+ * It also ends the closing handshakes: it echoes the close frame of a client that begins one and closes (Netty's
+ * protocol handler would need the channel's handshaker for that, which {@link ChatFrameHandler} drops at the upgrade
+ * to save memory), and a client's close frame that answers the server's closes the connection.
  * Stateless: one instance serves every channel.
  */
 @ChannelHandler.Sharable
@@ -51,6 +54,11 @@ final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
                 refuse(ctx, CloseCodes.PROTOCOL_ERROR, "invalid close code " + code);
                 return;
             }
+            // The client began the closing handshake: echo its close frame, then close the TCP connection
+            // (RFC 6455 5.5.1, 7.1.1). From the tail, so that Netty's protocol handler sees the close frame
+            // go out, drops whatever is written after it, and bounds the wait with its force-close timeout.
+            ctx.channel().writeAndFlush(close).addListener(ChannelFutureListener.CLOSE);
+            return;
         }
         ctx.fireChannelRead(msg);
     }

@@ -41,9 +41,10 @@ class ChatFrameHandlerFuzzTest {
                 .serveWebClient(false)
                 .identityResolver(JwtIdentityResolver.newBuilder().hmacSecret(Tokens.SECRET).build())
                 .build());
-        EmbeddedChannel channel = new EmbeddedChannel(new ChatFrameHandler(chat));
+        ChatFrameHandler handler = new ChatFrameHandler(chat);
+        handler.identified(Identity.of("alice"));
+        EmbeddedChannel channel = new EmbeddedChannel(handler);
         try {
-            channel.attr(ChatHttpHandler.IDENTITY).set(Identity.of("alice"));
             channel.pipeline().fireUserEventTriggered(
                     new HandshakeComplete("/ws", new DefaultHttpHeaders(), null));
             channel.runPendingTasks();

@@ -33,8 +33,9 @@ class ChatFrameHandlerTest {
         // Flush passes are tasks here, run by runPendingTasks(): no interval, so none waits for the clock.
         chat = Chat.create(ChatConfig.newBuilder().maxContentChars(10).flushInterval(Duration.ZERO)
                 .serveWebClient(false).build());
-        channel = new EmbeddedChannel(new ChatFrameHandler(chat));
-        channel.attr(ChatHttpHandler.IDENTITY).set(Identity.of("alice"));
+        ChatFrameHandler handler = new ChatFrameHandler(chat);
+        handler.identified(Identity.of("alice"));
+        channel = new EmbeddedChannel(handler);
         channel.pipeline().fireUserEventTriggered(new HandshakeComplete("/ws?user=alice", new DefaultHttpHeaders(), null));
         channel.runPendingTasks();
         assertEquals("welcome", readJson().get("type").getAsString());
