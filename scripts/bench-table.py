@@ -51,6 +51,7 @@ MEMORY = [("run", "run", 0), ("jvm", "phase", 0), ("held", "held", 0), ("added",
           ("RSS all KiB", "server_rss_all_kib", 0), ("bytes/conn first", "server_rss_per_held_conn_bytes", 0),
           ("bytes/added conn", "server_rss_per_added_conn_bytes", 0)]
 RESTART = [("run", "run", 0), ("clients", "clients", 0), ("not back", "not_up", 0),
+           ("advised window ms", "advised_window_ms", 0),
            ("all back s", "back_s", 1), ("after first back s", "back_after_first_s", 1),
            ("failed attempts", "failed_attempts", 0), ("handshake p50 ms", "handshake_p50_ms", 1),
            ("handshake p99 ms", "handshake_p99_ms", 1), ("welcome p99 ms", "up_p99_ms", 0)]

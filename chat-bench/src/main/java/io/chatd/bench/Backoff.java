@@ -7,7 +7,10 @@ import java.util.random.RandomGenerator;
  * The web client's reconnect backoff (chat-core's {@code web/app.js}, {@code scheduleRetry}), so that a storm of
  * bench clients retries the way a crowd of browsers does: exponential with full jitter, a random delay in
  * {@code [0, min(cap, base * 2^attempt))}, the attempt count capped at 30; a connection that stayed up for
- * {@link #STABLE_NANOS} (and was not closed as a slow consumer) starts again from the base.
+ * {@link #STABLE_NANOS} (and was not closed as a slow consumer) starts again from the base. The first retry after
+ * a close the server advised a window for (a {@code reconnect} frame, {@code within} ms, taken up to
+ * {@link #ADVISED_MAX_MILLIS}) waits a random delay in {@code [0, within)} instead; it still counts as an attempt,
+ * so if it fails the usual backoff continues.
  */
 final class Backoff {
 
@@ -17,6 +20,8 @@ final class Backoff {
     static final long STABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The close code of a slow consumer, after which the web client keeps its backoff growing. */
     static final int SLOW_CONSUMER = 4000;
+    /** The longest advised window taken, as app.js's {@code ADVISED_MAX_MS}: the server's own cap. */
+    static final long ADVISED_MAX_MILLIS = 60_000;
 
     private Backoff() {
     }
@@ -30,6 +35,16 @@ final class Backoff {
     /** A delay for retry number {@code attempt}, uniformly random below its ceiling. */
     static long delayMillis(int attempt, RandomGenerator random) {
         return (long) (random.nextDouble() * ceilingMillis(attempt));
+    }
+
+    /**
+     * The delay of retry number {@code attempt}: uniformly random below the window the server advised when
+     * {@code advisedMillis} is positive (the first retry after its close), else below the attempt's ceiling.
+     */
+    static long delayMillis(int attempt, long advisedMillis, RandomGenerator random) {
+        return advisedMillis > 0
+                ? (long) (random.nextDouble() * Math.min(advisedMillis, ADVISED_MAX_MILLIS))
+                : delayMillis(attempt, random);
     }
 
     /** The attempt count after one more retry was scheduled. */

@@ -357,6 +357,8 @@ final class BenchRun {
         }
         if (round.closedByServer > 0) {
             r.add("closed_by_server", "open connections closed by the server", round.closedByServer);
+            r.add("advised_window_ms", "reconnect window the server advised (ms)",
+                    round.advisedMillis < 0 ? null : round.advisedMillis);
         }
         r.add("storm_s", "time until all up (s)",
                 upNow == clients && round.lastUpNanos != 0 ? (round.lastUpNanos - round.startNanos) / 1e9 : null);

@@ -63,6 +63,8 @@ final class LoadConnection extends ChannelInboundHandlerAdapter implements Frame
     private long readNanos;
     private boolean needsFlush;
     private int closeCode = -1;
+    /** The reconnect window the server advised before closing, in milliseconds; -1 without a {@code reconnect}. */
+    private long advisedMillis = -1;
     private String failure;
     private long nextN;
 
@@ -102,6 +104,11 @@ final class LoadConnection extends ChannelInboundHandlerAdapter implements Frame
 
     boolean isOpen() {
         return channel != null && channel.isOpen();
+    }
+
+    /** The window the server's {@code reconnect} frame advised for the reconnect after its close, or -1. */
+    long advisedMillis() {
+        return advisedMillis;
     }
 
     /** Whether the upgrade completed: the connector's in-flight slot is free again from then on. */
@@ -340,6 +347,8 @@ final class LoadConnection extends ChannelInboundHandlerAdapter implements Frame
                     fail("server error during set-up: " + text);
                 }
             }
+            // Sent once, just before the server closes: rare, so parsing its one number costs nothing.
+            case MessageScanner.RECONNECT -> advisedMillis = MessageScanner.within(buf, from, to, shared.fields);
             default -> {
                 // join and leave notices of others, pongs, acks: not measured
             }

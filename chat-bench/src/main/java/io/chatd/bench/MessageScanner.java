@@ -20,15 +20,17 @@ final class MessageScanner {
     static final int PONG = 6;
     static final int ERROR = 7;
     static final int ACK = 8;
+    static final int RECONNECT = 9;
 
     private static final byte[] TYPE = ascii("\"type\":\"");
     private static final byte[] CONTENT = ascii("\"content\":\"");
     private static final byte[] S_KEY = ascii("s=");
     private static final byte[] N_KEY = ascii(" n=");
     private static final byte[] T_KEY = ascii(" t=");
+    private static final byte[] WITHIN = ascii("\"within\":");
     private static final byte[][] TYPE_NAMES = {
             null, ascii("msg\""), ascii("private\""), ascii("join\""), ascii("leave\""), ascii("welcome\""),
-            ascii("pong\""), ascii("error\""), ascii("ack\"")};
+            ascii("pong\""), ascii("error\""), ascii("ack\""), ascii("reconnect\"")};
 
     /** The numbers of one bench content, {@code "s=3 n=1234 t=987654321012 pad=xx"}; reused, not thread-safe. */
     static final class Fields {
@@ -62,6 +64,7 @@ final class MessageScanner {
             case 'w': return matchType(buf, at, to, WELCOME);
             case 'e': return matchType(buf, at, to, ERROR);
             case 'a': return matchType(buf, at, to, ACK);
+            case 'r': return matchType(buf, at, to, RECONNECT);
             default: return OTHER;
         }
     }
@@ -104,6 +107,12 @@ final class MessageScanner {
         }
         out.t = out.number;
         return true;
+    }
+
+    /** The {@code within} of a {@code reconnect} frame, in milliseconds, or -1 when it has none that parses. */
+    static long within(ByteBuf buf, int from, int to, Fields scratch) {
+        int at = indexAfter(buf, from, to, WITHIN);
+        return at >= 0 && number(buf, at, to, scratch) >= 0 ? scratch.number : -1;
     }
 
     /** Parses an optionally negative decimal at {@code at} into {@code out.number}; returns the index after it. */

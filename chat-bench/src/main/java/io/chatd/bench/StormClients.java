@@ -17,8 +17,9 @@ import org.HdrHistogram.Histogram;
 /**
  * Clients that behave like a crowd of web clients: each keeps one connection, and when an attempt fails (refused,
  * timed out, closed before its welcome) or its open connection is closed by the server, it tries again after the
- * web client's {@link Backoff}. Client {@code i} is user {@code topology.user(i)} on every attempt, so a reconnect
- * is the same user coming back. Confined to the one event loop, like {@link Connections}.
+ * web client's {@link Backoff}; the first retry after a close waits within the window the server advised in its
+ * {@code reconnect} frame, as the web client does. Client {@code i} is user {@code topology.user(i)} on every
+ * attempt, so a reconnect is the same user coming back. Confined to the one event loop, like {@link Connections}.
  *
  * <p>The figures are kept per {@link Round}: a storm round starts every client that is down at once; a restart
  * round starts at the first close by the server and lasts until every client is back.
@@ -44,6 +45,8 @@ final class StormClients implements LoadContext.Listener {
         int cameUp;
         /** Open connections the server closed during this round. */
         int closedByServer;
+        /** The longest reconnect window the server advised before those closes, in milliseconds; -1 for none. */
+        long advisedMillis = -1;
         long firstUpNanos;
         long lastUpNanos;
 
@@ -201,12 +204,13 @@ final class StormClients implements LoadContext.Listener {
         Connections.connect(bootstrap, c, sources, i, loop, handshakeTimeoutMillis);
     }
 
-    private void retryLater(int i) {
+    /** Schedules client {@code i}'s next attempt; {@code advisedMillis}: the window its server advised, or -1. */
+    private void retryLater(int i, long advisedMillis) {
         current[i] = null;
         if (!retrying) {
             return;
         }
-        long delay = Backoff.delayMillis(attempt[i], ThreadLocalRandom.current());
+        long delay = Backoff.delayMillis(attempt[i], advisedMillis, ThreadLocalRandom.current());
         attempt[i] = Backoff.next(attempt[i]);
         loop.schedule(() -> {
             if (retrying && current[i] == null) {
@@ -271,7 +275,7 @@ final class StormClients implements LoadContext.Listener {
                 r.failureReasons.merge(reason, 1, Integer::sum);
             }
         }
-        retryLater(c.index);
+        retryLater(c.index, -1);
         launch();
     }
 
@@ -291,10 +295,11 @@ final class StormClients implements LoadContext.Listener {
         }
         if (round != null) {
             round.closedByServer++;
+            round.advisedMillis = Math.max(round.advisedMillis, c.advisedMillis());
         }
         context.current.onClose(code);
         attempt[i] = Backoff.afterClose(attempt[i], code, now - upSinceNanos[i]);
-        retryLater(i);
+        retryLater(i, c.advisedMillis());
     }
 
     private void checkAllUp() {

@@ -35,6 +35,23 @@ class BackoffTest {
     }
 
     @Test
+    void theFirstRetryAfterAnAdvisedCloseIsJitteredOverTheWholeWindowNotTheFirstCeiling() {
+        SplittableRandom random = new SplittableRandom(7);
+        long max = 0;
+        for (int i = 0; i < 10_000; i++) {
+            long d = Backoff.delayMillis(0, 9_000, random);
+            assertTrue(d >= 0 && d < 9_000, "delay " + d);
+            max = Math.max(max, d);
+            // Without advice (none: -1) the attempt's ceiling rules, as before.
+            assertTrue(Backoff.delayMillis(0, -1, random) < 500);
+            assertTrue(Backoff.delayMillis(3, 0, random) < 4000);
+            // A window past the server's own cap is taken as a minute, like app.js's ADVISED_MAX_MS.
+            assertTrue(Backoff.delayMillis(0, Long.MAX_VALUE, random) < 60_000);
+        }
+        assertTrue(max > 8_500, "the whole window, far past the first ceiling of 500 ms: up to " + max);
+    }
+
+    @Test
     void attemptsGrowUpToThirty() {
         assertEquals(1, Backoff.next(0));
         assertEquals(30, Backoff.next(29));

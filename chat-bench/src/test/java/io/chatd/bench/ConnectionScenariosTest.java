@@ -85,9 +85,11 @@ class ConnectionScenariosTest {
     }
 
     @Test
-    void restartMeasuresEveryClientComingBackToANewServerOnTheSamePort(@TempDir Path dir) throws Exception {
+    void restartMeasuresEveryClientComingBackToANewServerOnTheSamePortSpreadOverTheAdvisedWindow(@TempDir Path dir)
+            throws Exception {
         Path ready = dir.resolve("ready");
-        RestartableServer first = RestartableServer.start(0);
+        // 200 clients at 100 handshakes a second: each is told a 2 s window, and the last comes back late in it.
+        RestartableServer first = RestartableServer.start(0, CLIENTS / 2);
         int port = first.port();
         CompletableFuture<BenchCli.Result> run = CompletableFuture.supplyAsync(() -> bench("restart",
                 "--connections", String.valueOf(CLIENTS), "--duration", "100ms", "--ready-file", ready.toString(),
@@ -101,7 +103,7 @@ class ConnectionScenariosTest {
             assertTrue(Files.exists(ready), "the bench never said it was ready");
             assertEquals(CLIENTS, first.chat.connectionCount());
             first.close(); // every connection gets 1001, as from a SIGTERM
-            second = RestartableServer.start(port);
+            second = RestartableServer.start(port, ChatConfig.DEFAULT_RECONNECT_RATE);
             BenchCli.Result r = run.get(90, TimeUnit.SECONDS);
             assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
             JsonObject j = r.report();
@@ -110,7 +112,10 @@ class ConnectionScenariosTest {
             assertEquals(0, j.get("not_up").getAsInt());
             assertEquals(CLIENTS, j.get("closed_by_server").getAsInt());
             assertEquals(CLIENTS, j.getAsJsonObject("closes").get("1001").getAsInt(), r.out());
-            assertTrue(j.get("back_s").getAsDouble() > 0);
+            assertEquals(2000, j.get("advised_window_ms").getAsLong(), r.out());
+            // Without the advice all are back within the first retry's 0.5 s; the odds that none of 200 drew the
+            // second half of its 2 s window are 2^-200.
+            assertTrue(j.get("back_s").getAsDouble() > 1.0, r.out());
             assertTrue(j.get("handshake_p99_ms").getAsDouble() > 0);
             assertEquals(CLIENTS, second.chat.stats().connectionsOpened());
         } finally {
@@ -134,8 +139,8 @@ class ConnectionScenariosTest {
             this.channel = channel;
         }
 
-        static RestartableServer start(int port) {
-            Chat chat = Chat.create(ChatConfig.newBuilder().serveWebClient(false).build());
+        static RestartableServer start(int port, int reconnectRate) {
+            Chat chat = Chat.create(ChatConfig.newBuilder().serveWebClient(false).reconnectRate(reconnectRate).build());
             Transports transport = Transports.best();
             EventLoopGroup group = transport.newGroup(2);
             Channel channel = new ServerBootstrap().group(group).channel(transport.serverChannel())

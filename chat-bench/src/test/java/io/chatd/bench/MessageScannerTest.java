@@ -40,6 +40,9 @@ class MessageScannerTest {
                 {"{\"type\":\"pong\",\"id\":\"x\"}", "6"},
                 {"{\"type\":\"error\",\"code\":\"bad\"}", "7"},
                 {"{\"type\":\"ack\",\"id\":\"1\"}", "8"},
+                {"{\"type\":\"reconnect\",\"within\":9000}", "9"},
+                {"{\"type\":\"read\",\"by\":\"a\"}", "0"},
+                {"{\"type\":\"resume\",\"room\":\"r\"}", "0"},
                 {"{\"type\":\"who\",\"users\":[]}", "0"},
                 {"{\"type\":\"msgs\"}", "0"},
                 {"{\"room\":\"r\",\"type\":\"msg\"}", "1"}, // not first: the slow path finds it
@@ -48,6 +51,16 @@ class MessageScannerTest {
         for (String[] c : cases) {
             scan(c[0], (buf, from, to) -> assertEquals(Integer.parseInt(c[1]), MessageScanner.type(buf, from, to), c[0]));
         }
+    }
+
+    @Test
+    void readsTheWindowOfAReconnectFrame() {
+        MessageScanner.Fields f = new MessageScanner.Fields();
+        scan("{\"type\":\"reconnect\",\"within\":12500}",
+                (buf, from, to) -> assertEquals(12_500, MessageScanner.within(buf, from, to, f)));
+        scan("{\"type\":\"reconnect\"}", (buf, from, to) -> assertEquals(-1, MessageScanner.within(buf, from, to, f)));
+        scan("{\"type\":\"reconnect\",\"within\":\"soon\"}",
+                (buf, from, to) -> assertEquals(-1, MessageScanner.within(buf, from, to, f)));
     }
 
     @Test

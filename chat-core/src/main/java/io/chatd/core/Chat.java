@@ -194,9 +194,10 @@ public final class Chat implements AutoCloseable {
     void clusterDataLost(String newEpoch) {
         epoch = newEpoch;
         rooms.epoch(newEpoch);
-        for (Channel ch : connections) {
-            Disconnect.close(ch, CloseCodes.SERVICE_RESTART, "the cluster restarted; reconnect");
-        }
+        // Every node sends its clients away at once: spread over the window, they reach the cluster at this
+        // node's rate per node.
+        ReconnectAdvice.sendAway(connections, config.reconnectRate(), CloseCodes.SERVICE_RESTART,
+                "the cluster restarted; reconnect", false);
     }
 
     /** Rooms with at least one member. */
@@ -333,15 +334,16 @@ public final class Chat implements AutoCloseable {
     }
 
     /**
-     * Closes every WebSocket with 1001 (going away), for shutdown. The returned future completes when every
-     * connection has closed: when its client answered the close frame, or at the latest 3 s after it was sent.
+     * Closes every WebSocket with 1001 (going away), for shutdown, each after a {@code reconnect} frame that asks its
+     * client to spread its reconnect over (open connections / {@link ChatConfig#reconnectRate()}) seconds. The
+     * returned future completes when every connection has closed: when its client answered the close frame, or at
+     * the latest 3 s after it was sent.
      */
     public ChannelGroupFuture closeAll() {
         // Each client answers with its own close frame, which closes its connection: closing at once, with what
         // the client just sent unread, resets it, and a browser that gets the reset first reports 1006, not 1001.
-        for (Channel ch : connections) {
-            Disconnect.closeAwaitingReply(ch, CloseCodes.GOING_AWAY, "server shutting down");
-        }
+        ReconnectAdvice.sendAway(connections, config.reconnectRate(), CloseCodes.GOING_AWAY, "server shutting down",
+                true);
         return connections.newCloseFuture();
     }
 

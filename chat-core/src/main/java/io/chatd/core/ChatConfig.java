@@ -25,6 +25,9 @@ public final class ChatConfig {
 
     static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofMillis(10);
 
+    /** Handshakes per second a graceful close spreads its clients' reconnects to unless configured; the daemon's too. */
+    public static final int DEFAULT_RECONNECT_RATE = 1000;
+
     static final Pattern NAME_PATTERN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final String websocketPath;
@@ -69,6 +72,8 @@ public final class ChatConfig {
     private final Duration presenceInterval;
     private final Duration dedupWindow;
     private final int dedupMaxIds;
+    // ---- reconnects after a graceful close (issue 11) ----
+    private final int reconnectRate;
 
     private ChatConfig(Builder b) {
         websocketPath = Objects.requireNonNull(b.websocketPath, "websocketPath");
@@ -126,6 +131,7 @@ public final class ChatConfig {
         presenceInterval = positive(b.presenceInterval, "presenceInterval");
         dedupWindow = positive(b.dedupWindow, "dedupWindow");
         dedupMaxIds = atLeast(b.dedupMaxIds, 1, "dedupMaxIds");
+        reconnectRate = atLeast(b.reconnectRate, 1, "reconnectRate");
     }
 
     private static Duration positive(Duration d, String name) {
@@ -357,6 +363,17 @@ public final class ChatConfig {
         return dedupMaxIds;
     }
 
+    /**
+     * Handshakes per second that the clients of a graceful close ({@link Chat#closeAll()}, or a cluster that lost
+     * its data) are asked to spread their reconnects to: before its close each connection gets a {@code reconnect}
+     * frame with a window of (open connections / this rate) seconds, at least 0.5 s and at most 60 s, and the
+     * web client waits a random moment of that window. A fresh JVM on one core takes 700 to 1500 handshakes a
+     * second while its JIT warms up; all at once, 10,000 clients queue for seconds (docs/protocol.md).
+     */
+    public int reconnectRate() {
+        return reconnectRate;
+    }
+
     /** The store retention these settings describe. */
     public Retention retention() {
         return new Retention(historySize, historyTtl, offlineMaxPerUser, offlineTtl, dedupWindow);
@@ -378,7 +395,8 @@ public final class ChatConfig {
                 + ", offlineMaxPerSender=" + offlineMaxPerSender + ", offlineMaxTotal=" + offlineMaxTotal
                 + ", pruneInterval=" + pruneInterval + ", presenceNoticesMax=" + presenceNoticesMax
                 + ", presenceNamesMax=" + presenceNamesMax + ", presenceInterval=" + presenceInterval
-                + ", dedupWindow=" + dedupWindow + ", dedupMaxIds=" + dedupMaxIds + '}';
+                + ", dedupWindow=" + dedupWindow + ", dedupMaxIds=" + dedupMaxIds
+                + ", reconnectRate=" + reconnectRate + '}';
     }
 
     /** Mutable builder of {@link ChatConfig}. */
@@ -418,6 +436,7 @@ public final class ChatConfig {
         private Duration presenceInterval = Duration.ofSeconds(1);
         private Duration dedupWindow = Duration.ofMinutes(10);
         private int dedupMaxIds = RecentIds.DEFAULT_MAX_IDS;
+        private int reconnectRate = DEFAULT_RECONNECT_RATE;
 
         private Builder() {
         }
@@ -458,6 +477,7 @@ public final class ChatConfig {
             presenceInterval = c.presenceInterval;
             dedupWindow = c.dedupWindow;
             dedupMaxIds = c.dedupMaxIds;
+            reconnectRate = c.reconnectRate;
         }
 
         /** Default {@code /ws}. */
@@ -673,6 +693,12 @@ public final class ChatConfig {
         /** Default 200,000: about 60 MB at most; see {@link ChatConfig#dedupMaxIds()}. */
         public Builder dedupMaxIds(int dedupMaxIds) {
             this.dedupMaxIds = dedupMaxIds;
+            return this;
+        }
+
+        /** Default 1000 handshakes per second, at least 1; see {@link ChatConfig#reconnectRate()}. */
+        public Builder reconnectRate(int reconnectRate) {
+            this.reconnectRate = reconnectRate;
             return this;
         }
 

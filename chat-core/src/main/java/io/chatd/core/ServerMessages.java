@@ -99,6 +99,17 @@ final class ServerMessages {
         });
     }
 
+    /**
+     * Sent just before a close that asks the client to reconnect: reconnect at a random moment within
+     * {@code withinMillis} of the close, so that the clients of a whole server do not come back at once.
+     */
+    static ByteBuf reconnect(ByteBufAllocator alloc, long withinMillis) {
+        return encode(alloc, w -> {
+            w.name("type").value("reconnect");
+            w.name("within").value(withinMillis);
+        });
+    }
+
     /** A page of room history, oldest first; {@code more} when older messages remain. */
     static ByteBuf history(ByteBufAllocator alloc, String room, List<RoomMessage> messages, boolean more, String id) {
         return encode(alloc, w -> {

@@ -139,6 +139,9 @@ class RedisOutageTest {
         redis.stop();
         redis.start(); // empty: no persistence
         assertEquals(1012, alice.awaitCloseCode());
+        // Told first over what window to spread the reconnect: one connection on its node, so the shortest.
+        JsonObject advice = alice.nextOfType("reconnect");
+        assertEquals(500, advice.get("within").getAsLong());
         assertNotEquals(epoch, nodes.get(0).chat().epoch());
         // Each node notices at its next heartbeat, within 5 s.
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -190,6 +190,14 @@ public final class ChatServerMain implements Callable<Integer> {
                     + "closes go out; 0 for none (default: ${DEFAULT-VALUE}).")
     Duration drainDelay;
 
+    @Option(names = "--reconnect-rate", defaultValue = "" + ChatConfig.DEFAULT_RECONNECT_RATE,
+            paramLabel = "PER_SECOND",
+            description = "Handshakes per second that the clients sent away by a shutdown (1001), or by a cluster's "
+                    + "Redis losing its data (1012), are asked to spread their reconnects to: each gets a window of "
+                    + "connections / rate seconds (0.5 s to 60 s) to reconnect in. Lower it when a restarted "
+                    + "server still queues handshakes (default: ${DEFAULT-VALUE}).")
+    int reconnectRate;
+
     // ---- operations (issue 13) ----
 
     @Option(names = "--admin-port", paramLabel = "PORT",
@@ -434,6 +442,7 @@ public final class ChatServerMain implements Callable<Integer> {
                     .offlineMaxTotal(offlineMaxTotal)
                     .dedupWindow(dedupWindow)
                     .dedupMaxIds(dedupMaxIds)
+                    .reconnectRate(reconnectRate)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), inFlagTerms(e.getMessage()));

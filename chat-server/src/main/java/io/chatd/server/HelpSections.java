@@ -31,7 +31,7 @@ final class HelpSections implements CommandLine.IHelpSectionRenderer {
                 "--offline-max-per-sender", "--offline-max-total", "--offline-ttl", "--dedup-window",
                 "--dedup-max-ids"));
         SECTIONS.put("Several nodes", List.of("--redis", "--node-id"));
-        SECTIONS.put("Operations", List.of("--shutdown-grace", "--drain-delay", "--admin-port", "--admin-host",
+        SECTIONS.put("Operations", List.of("--shutdown-grace", "--drain-delay", "--reconnect-rate", "--admin-port", "--admin-host",
                 "--admin-key-file", "--log-format", "-h", "-V"));
     }
 

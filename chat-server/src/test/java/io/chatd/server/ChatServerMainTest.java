@@ -48,7 +48,7 @@ class ChatServerMainTest {
                 "--jwt-rooms-claim", "--jwt-issuer", "--jwt-audience", "--tls-cert", "--tls-key", "--rate-limit",
                 "--rate-burst", "--max-connections", "--max-connections-per-ip", "--max-rooms-per-connection",
                 "--max-room-members", "--trust-proxy", "--store", "--history-size", "--history-ttl", "--offline-max",
-                "--offline-ttl", "--dedup-window", "--drain-delay", "--admin-port", "--admin-host", "--admin-key-file"}) {
+                "--offline-ttl", "--dedup-window", "--drain-delay", "--reconnect-rate", "--admin-port", "--admin-host", "--admin-key-file"}) {
             assertTrue(help.out().contains(flag), flag);
         }
     }
@@ -82,6 +82,22 @@ class ChatServerMainTest {
     void negativeDrainDelayIsAUsageError() {
         Run run = run("--port", "0", "--store", "memory", "--drain-delay", "-1s");
         assertEquals(2, run.exitCode());
+    }
+
+    @Test
+    void aReconnectRateBelowOneIsAUsageErrorAndTheRateBecomesChatConfig() {
+        for (String rate : new String[] {"0", "-5", "fast"}) {
+            Run bad = run("--port", "0", "--store", "memory", "--reconnect-rate", rate);
+            assertEquals(2, bad.exitCode(), rate);
+            assertTrue(bad.err().startsWith("chat-server: ") && bad.err().contains("--reconnect-rate"), bad.err());
+        }
+        assertEquals("chat-server: --reconnect-rate must be at least 1: 0",
+                run("--reconnect-rate", "0").err().lines().findFirst().orElseThrow());
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs();
+        assertEquals(ChatConfig.DEFAULT_RECONNECT_RATE, main.toChatConfig().reconnectRate());
+        new CommandLine(main).parseArgs("--reconnect-rate", "250");
+        assertEquals(250, main.toChatConfig().reconnectRate());
     }
 
     @Test

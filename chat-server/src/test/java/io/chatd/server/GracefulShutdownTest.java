@@ -66,14 +66,21 @@ class GracefulShutdownTest {
     }
 
     @Test
-    void sigtermSends1001AndExitsZero() throws Exception {
-        Process process = startDaemon("5s");
+    void sigtermSends1001AfterTheReconnectWindowOfTheRateFlagAndExitsZero() throws Exception {
+        Process process = startDaemon("5s", "--reconnect-rate", "2");
         try {
             int port = DaemonProcess.awaitListeningPort(process);
-            try (TestClient alice = TestClient.connect(port, "alice")) {
+            try (TestClient alice = TestClient.connect(port, "alice");
+                 TestClient bob = TestClient.connect(port, "bob");
+                 TestClient carol = TestClient.connect(port, "carol")) {
                 alice.expect("welcome");
                 process.destroy(); // SIGTERM
                 assertEquals(CloseCodes.GOING_AWAY, alice.awaitCloseCode());
+                // 3 connections at 2 handshakes a second: come back within 1.5 s.
+                assertEquals(1500, alice.nextOfType("reconnect").get("within").getAsLong());
+                for (TestClient other : List.of(bob, carol)) {
+                    assertEquals(CloseCodes.GOING_AWAY, other.awaitCloseCode());
+                }
             }
             assertTrue(process.waitFor(10, TimeUnit.SECONDS), "exits within the grace period");
             assertEquals(0, process.exitValue());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatd.core.ChatConfig;
 import io.chatd.core.TestClient;
 import java.io.IOException;
 import java.time.Duration;
@@ -221,6 +222,50 @@ class WebClientSessionBrowserTest {
         String status = alice.element(By.id("status")).getText();
         assertTrue(status.contains("server going away") && status.contains("reconnecting"), status);
         assertFalse(status.contains("could not connect"), status);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRestartedServersClientWaitsARandomMomentOfTheWindowItWasAdvisedThenReconnects() throws Exception {
+        server.shutdown(Duration.ofSeconds(5));
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory",
+                "--reconnect-rate", "1");
+        ChatConfig config = main.toChatConfig();
+        server = ChatServer.start(config, "127.0.0.1", 0, 2);
+        int port = server.port();
+        url = "http://127.0.0.1:" + port + "/";
+        alice.logIn(url);
+        try (TestClient carol = TestClient.connect(port, "carol")) {
+            carol.expect("welcome"); // 2 connections at 1 handshake a second: a 2 s window
+            // The delay is Math.random() times the window: pinned, 1.8 s tells the window from the usual [0, 0.5 s).
+            alice.script("Math.random = () => 0.9; window.__statuses = [];"
+                    + " const status = document.getElementById('status');"
+                    + " new MutationObserver(() => window.__statuses.push({t: Date.now(), state: status.dataset.state,"
+                    + " text: status.textContent})).observe(status,"
+                    + " {attributes: true, childList: true, characterData: true, subtree: true});");
+            server.shutdown(Duration.ofSeconds(5));
+            server = ChatServer.start(config, "127.0.0.1", port, 2); // the same port, as a restart
+        }
+        alice.awaitConnectedAs("alice");
+        List<Map<String, Object>> statuses = (List<Map<String, Object>>) alice.script("return window.__statuses");
+        int waiting = indexOfState(statuses, "waiting", 0);
+        int connecting = indexOfState(statuses, "connecting", waiting + 1);
+        assertTrue(waiting >= 0 && connecting > waiting, "statuses: " + statuses);
+        String text = (String) statuses.get(waiting).get("text");
+        assertTrue(text.contains("server going away") && text.endsWith("reconnecting in 1.8 s"), text);
+        long waited = ((Number) statuses.get(connecting).get("t")).longValue()
+                - ((Number) statuses.get(waiting).get("t")).longValue();
+        assertTrue(waited >= 1700 && waited < 5000, "the first retry came " + waited + " ms after the close: " + statuses);
+    }
+
+    private static int indexOfState(List<Map<String, Object>> statuses, String state, int from) {
+        for (int i = Math.max(0, from); i < statuses.size(); i++) {
+            if (state.equals(statuses.get(i).get("state"))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Visible boxes of the page's parts must not overlap, nothing may be wider than the window, inputs not tiny. */

@@ -23,6 +23,8 @@
   const BACKOFF_CAP_MS = 15000;
   /** A connection that stayed up this long was healthy: its close restarts the backoff from the base. */
   const STABLE_MS = 10000;
+  /** The longest reconnect window a server may advise (its own cap; docs/protocol.md, `reconnect`). */
+  const ADVISED_MAX_MS = 60000;
   /** Who requests after other people's join/leave are coalesced: a burst of notices costs one request. */
   const WHO_DEBOUNCE_MS = 300;
   const WHO_PAGE = 200;
@@ -104,6 +106,9 @@
     ws: null,            // the current socket; events of older sockets are ignored
     attempt: 0,          // consecutive failed attempts, drives the backoff
     retryTimer: 0,
+    // The window the server advised (`reconnect`) before closing the current socket: the first retry after that
+    // close waits a random moment of it, so a whole server's clients do not come back at once. 0: none.
+    advisedMs: 0,
     stopped: true,       // the user disconnected, or a close forbade retrying
     everOpened: false,   // a socket opened since the last Connect: later failures are worth retrying
     // Every room in the list is a room we want to be in: after a reconnect the ones not joined are re-joined.
@@ -499,6 +504,7 @@
   function connect() {
     clearTimeout(state.retryTimer);
     state.retryTimer = 0;
+    state.advisedMs = 0; // advice is for the close of the socket that got it
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     // With a token the server takes the user from it; browsers cannot set headers on a WebSocket, so the token
     // goes in the subprotocol list (the server echoes only "chatd"), which keeps it out of URLs and logs.
@@ -600,7 +606,9 @@
     if (life.opened && code !== 4000 && Date.now() - life.openedAt >= STABLE_MS) {
       state.attempt = 0;
     }
-    scheduleRetry(what);
+    const advised = state.advisedMs;
+    state.advisedMs = 0;
+    scheduleRetry(what, advised);
   }
 
   /** Gives up until the person clicks Connect again: retrying could only fail the same way. */
@@ -612,10 +620,14 @@
     updateControls();
   }
 
-  /** Exponential backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)). */
-  function scheduleRetry(what) {
+  /**
+   * Exponential backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)). The first retry after
+   * a close the server advised a window for (`advisedMs`) waits a random delay in [0, window) instead; the
+   * attempt still counts, so if it fails the usual backoff continues.
+   */
+  function scheduleRetry(what, advisedMs) {
     if (state.stopped) return;
-    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** state.attempt);
+    const ceiling = advisedMs > 0 ? advisedMs : Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** state.attempt);
     const delay = Math.random() * ceiling;
     state.attempt = Math.min(state.attempt + 1, 30);
     setStatus("waiting", what + " \u2014 reconnecting in " + (delay / 1000).toFixed(1) + " s");
@@ -661,8 +673,17 @@
       case "resume": onResume(frame); break;
       case "history": onHistory(frame); break;
       case "read": onRead(frame); break;
+      case "reconnect": onReconnectAdvice(frame); break;
       case "pong": break; // we never need the answer; protocol-level pings keep the connection alive
       default: break;     // newer server, older client: ignore unknown frames
+    }
+  }
+
+  /** The server is about to close this socket, and asks us to reconnect at a random moment of `within` ms. */
+  function onReconnectAdvice(frame) {
+    const within = frame.within;
+    if (typeof within === "number" && Number.isFinite(within) && within > 0) {
+      state.advisedMs = Math.min(within, ADVISED_MAX_MS);
     }
   }
 
