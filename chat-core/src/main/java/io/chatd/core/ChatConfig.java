@@ -26,7 +26,7 @@ public final class ChatConfig {
     static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofMillis(10);
 
     /** Handshakes per second a graceful close spreads its clients' reconnects to unless configured; the daemon's too. */
-    public static final int DEFAULT_RECONNECT_RATE = 1000;
+    public static final int DEFAULT_RECONNECT_RATE = 500;
 
     static final Pattern NAME_PATTERN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
@@ -696,7 +696,7 @@ public final class ChatConfig {
             return this;
         }
 
-        /** Default 1000 handshakes per second, at least 1; see {@link ChatConfig#reconnectRate()}. */
+        /** Default 500 handshakes per second, at least 1; see {@link ChatConfig#reconnectRate()}. */
         public Builder reconnectRate(int reconnectRate) {
             this.reconnectRate = reconnectRate;
             return this;

@@ -58,7 +58,7 @@ class ReconnectAdviceTest {
             List<TestClient> clients = connect(server, 2);
             server.chat().closeAll().awaitUninterruptibly(5_000);
             for (TestClient client : clients) {
-                // 2 connections at the default 1000 a second would be 2 ms: the floor.
+                // 2 connections at the default 500 a second would be 4 ms: the floor.
                 assertEquals(500, adviceBeforeClose(client, CloseCodes.GOING_AWAY).get("within").getAsLong());
                 client.close();
             }
