@@ -45,7 +45,8 @@ ACK = [("run", "run", 0), ("sender msgs/s", "rate", 0), ("history in flight", "i
 STORM = [("run", "run", 0), ("round", "round", 0), ("clients", "clients", 0), ("not up", "not_up", 0),
          ("failed attempts", "failed_attempts", 0), ("handshakes/s", "handshakes_per_s", 0),
          ("handshake p50 ms", "handshake_p50_ms", 1), ("handshake p99 ms", "handshake_p99_ms", 1),
-         ("server us/handshake", "server_cpu_us_per_handshake", 0), ("bench loop CPU%", "gen_loop_cpu_pct", 1)]
+         ("server us/handshake", "server_cpu_us_per_handshake", 0),
+         ("of which JIT us", "server_jit_us_per_handshake", 0), ("bench loop CPU%", "gen_loop_cpu_pct", 1)]
 MEMORY = [("run", "run", 0), ("jvm", "phase", 0), ("held", "held", 0), ("added", "added", 0),
           ("RSS fixed KiB", "server_rss_fixed_kib", 0), ("RSS held KiB", "server_rss_held_kib", 0),
           ("RSS all KiB", "server_rss_all_kib", 0), ("bytes/conn first", "server_rss_per_held_conn_bytes", 0),
@@ -87,7 +88,8 @@ for path in sys.argv[1:]:
     elif first.get("scenario") == "ack":
         table(f"{name}: ack latency of one sender, another client looping over history", ACK, with_median(runs, ACK))
     elif first.get("scenario") == "storm":
-        for kind in ("cold", "warm"):
+        kinds = list(dict.fromkeys(rd.get("round") for r in runs for rd in r.get("rounds", [])))
+        for kind in kinds:
             rounds = [rd for r in runs for rd in r.get("rounds", []) if rd.get("round") == kind]
             if rounds:
                 table(f"{name}: {first.get('connections')} clients at once, {kind} server", STORM,

@@ -250,7 +250,9 @@ final class BenchRun {
                 closeStormClients();
                 sleepUntil(System.nanoTime() + options.settle.toNanos()); // the server handles the closes
             }
-            String name = k == 0 ? "cold" : "warm";
+            // The rounds: cold on a fresh JVM, warm the second; later ones show the cost once the JIT
+            // has compiled what a storm makes hot (on one core it still competes with the second round).
+            String name = k == 0 ? "cold" : k == 1 ? "warm" : "warm " + (k + 1);
             Report round = stormRound(name);
             round.addJson("round", name);
             r.note("round " + (k + 1) + " (" + name + ")");
@@ -270,6 +272,7 @@ final class BenchRun {
         StormClients clients = stormClients;
         progress.printf("storm (%s): %d clients connecting at once to %s ...%n", name, clients.size(), targets);
         long start = System.nanoTime();
+        double compilerBefore = options.server.serverCompilerCpu();
         Sample a = sample(start);
         StormClients.Round round = onLoop(() -> clients.storm(name));
         awaitUntil(round.allUp, round.startNanos + options.connectTimeout.toNanos());
@@ -286,6 +289,9 @@ final class BenchRun {
             double serverCpu = b.server.cpu() - a.server.cpu();
             r.add("server_cpu_us_per_handshake", "server CPU per handshake (us)",
                     round.handshakes == 0 ? null : serverCpu * 1e6 / round.handshakes);
+            double compiler = options.server.serverCompilerCpu() - compilerBefore;
+            r.add("server_jit_us_per_handshake", "  of which JIT compiler threads (us)",
+                    round.handshakes == 0 ? null : compiler * 1e6 / round.handshakes);
         }
         return r;
     }

@@ -81,7 +81,8 @@ final class LoadOptions {
 
     @Option(names = "--rounds", defaultValue = "2",
             description = "storm: storms of --connections, each after the previous one's connections closed; the "
-                    + "first (on a fresh server) is reported as cold, the others as warm (default: ${DEFAULT-VALUE}).")
+                    + "first (on a fresh server) is reported as cold, the second as warm, later ones as warm 3, warm 4... "
+                    + "(default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--add", defaultValue = "10000",

@@ -3,6 +3,7 @@ package io.chatd.bench;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -34,6 +35,36 @@ final class ProcStat {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         // fields[0] is field 3 (state), so field N is fields[N - 3].
         return Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3]);
+    }
+
+    /**
+     * utime + stime of the JIT compiler threads of {@code pid} (a HotSpot JVM) in seconds, 0 when it has none or
+     * they cannot be read. On a one-core server, compiling the code a storm makes hot takes as much of the core as
+     * the storm itself for a while, which the server's own cost per handshake should not be confused with.
+     */
+    static double compilerCpuSeconds(long pid) {
+        long ticks = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    if (isCompilerThread(stat)) {
+                        ticks += parseCpuTicks(stat);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return ticks / TICKS_PER_SECOND;
+    }
+
+    /** Whether a {@code /proc/PID/task/TID/stat} line is HotSpot's C1 or C2 compiler thread (names cut at 15). */
+    static boolean isCompilerThread(String stat) {
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
     }
 
     /** VmRSS of {@code pid} in KiB, or -1 when it cannot be read. */

@@ -61,6 +61,15 @@ final class ServerProcesses {
         return new Usage(pids, servers.size(), cpu, rss);
     }
 
+    /** CPU seconds of the servers' JIT compiler threads so far, summed (part of {@link Usage#cpu()}). */
+    double serverCompilerCpu() {
+        double sum = 0;
+        for (long pid : servers) {
+            sum += ProcStat.compilerCpuSeconds(pid);
+        }
+        return sum;
+    }
+
     /** The sum of the RSS of every observed process in KiB, -1 when one cannot be read or none is observed. */
     long rssKib() {
         return any() ? read().rssKib() : -1;

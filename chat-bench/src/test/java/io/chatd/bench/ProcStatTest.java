@@ -1,6 +1,7 @@
 package io.chatd.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,23 @@ class ProcStatTest {
         String stat = "7191 (java (x) y) S 1 7191 7191 0 -1 4194560 123 0 0 0 250 75 0 0 20 0 30 0 9000 "
                 + "8728552000 57550 18446744073709551615 1 1 0 0 0 0 0 4096 16384 0 0 0 17 0 0 0 0 0 0";
         assertEquals(325, ProcStat.parseCpuTicks(stat));
+    }
+
+    @Test
+    void tellsHotSpotsCompilerThreadsFromTheOthers() {
+        String tail = " S 1 7191 7191 0 -1 4194560 123 0 0 0 250 75 0 0 20 0 30 0 9000";
+        assertTrue(ProcStat.isCompilerThread("7201 (C2 CompilerThre)" + tail));
+        assertTrue(ProcStat.isCompilerThread("7202 (C1 CompilerThre)" + tail));
+        assertFalse(ProcStat.isCompilerThread("7203 (multiThreadIoEv)" + tail));
+        assertFalse(ProcStat.isCompilerThread("7204 (VM Thread)" + tail));
+        assertFalse(ProcStat.isCompilerThread("7191 (java)" + tail));
+    }
+
+    @Test
+    void theCompilerThreadsOfThisJvmAreAPartOfItsCpu() {
+        long pid = ProcessHandle.current().pid();
+        double compiler = ProcStat.compilerCpuSeconds(pid);
+        assertTrue(compiler >= 0 && compiler <= ProcStat.cpuSeconds(pid), compiler + " s");
     }
 
     @Test
