@@ -140,7 +140,8 @@ class HeartbeatsTest {
         assertEquals(3, stats.idleDisconnects());
         assertEquals(0, heartbeats.watched());
 
-        // The sweep stopped with nobody to watch, and starts again for the next connection.
+        // The next sweep finds nobody to watch and stops; the next connection starts it again.
+        advance(250);
         Connection later = watched("later");
         advance(1000);
         expect(PingWebSocketFrame.class, later);
