@@ -70,15 +70,18 @@ public class BroadcastBenchmark {
         chat = Chat.create(ChatConfig.newBuilder().defaultRoom("").flushInterval(Duration.ZERO).serveWebClient(false).build());
         Sink sink = new Sink();
         LoopFlusher flusher = null;
+        Heartbeats heartbeats = null;
         for (int i = 0; i < members; i++) {
             // Distinct ids: a ChannelGroup holds channels by id, and every EmbeddedChannel has the same default one.
             EmbeddedChannel ch = new EmbeddedChannel(DefaultChannelId.newInstance(), sink);
-            // One flusher for all, as if every member lived on one event loop: one shard, as in a real server.
+            // One flusher (and heartbeat sweep) for all, as if every member lived on one event loop: one shard, as
+            // in a real server.
             if (flusher == null) {
                 flusher = chat.flusherFor(ch.eventLoop());
+                heartbeats = chat.heartbeatsFor(ch.eventLoop());
                 loop = ch;
             }
-            Connection connection = new Connection(ch, "c" + i, "u" + i, flusher, chat.heartbeatsFor(ch.eventLoop()));
+            Connection connection = new Connection(ch, "c" + i, "u" + i, flusher, heartbeats);
             chat.opened(connection);
             connection.joined("bench");
             chat.rooms().join(connection, "bench");
