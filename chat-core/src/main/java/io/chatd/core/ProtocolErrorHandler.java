@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,7 @@ import org.slf4j.LoggerFactory;
  *   where Netty would close at once: a client still sending then gets a TCP reset that can destroy the close
  *   frame before it is read (Autobahn cases 9.4.1, 9.5.4).</li>
  * </ul>
+ * It keeps a frame written after the server's close frame (which Netty refuses) from cutting the close short.
  * It also ends the closing handshakes: it echoes the close frame of a client that begins one and closes (Netty's
  * protocol handler would need the channel's handshaker for that, which {@link ChatFrameHandler} drops at the upgrade
  * to save memory), and a client's close frame that answers the server's closes the connection.
@@ -75,6 +77,12 @@ final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
             // error (RFC 6455 7.4.1: 1002), though the decoder reports bad UTF-8 there as 1007.
             int code = fromCloseFrame(violation) ? CloseCodes.PROTOCOL_ERROR : violation.closeStatus().code();
             refuse(ctx, code, violation.getMessage());
+        } else if (cause instanceof ClosedChannelException && ctx.channel().attr(Disconnect.CLOSE_SENT).get() != null) {
+            // A frame written after our close frame (a room message racing the close), which Netty's protocol
+            // handler refuses, as RFC 6455 wants. Passed on, that handler would close the socket at once: a client
+            // still sending then gets a reset that can destroy the close frame it has not read yet. The close is
+            // under way and bounded by Disconnect's timers.
+            log.trace("write after the close frame on {}", ctx.channel().id());
         } else {
             ctx.fireExceptionCaught(cause);
         }
