@@ -14,12 +14,16 @@ import java.util.concurrent.TimeUnit;
  * server makes them do at once. So only rooms of up to {@code noticesMax} users get a {@code join} or
  * {@code leave} notice per change. In larger rooms the changes are gathered and sent as one {@code presence}
  * frame per room and {@code interval}, with the user count; up to {@code namesMax} users it also names who joined
- * and left, past that it carries only the count. The joining connection always gets its own {@code join}
- * notice, as the answer to its {@code join}.
+ * and left, past that it carries only the count, and comes less often as the room grows (see
+ * {@link #countOnlyIntervalNanos}). The joining connection always gets its own {@code join} notice, as the answer
+ * to its {@code join}.
  *
  * <p>Everything here runs on the room's event loop, like every other change to the room.
  */
 final class Presence {
+
+    /** The longest a count-only room waits between frames, however large it grows. */
+    static final long MAX_COUNT_ONLY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final int noticesMax;
     private final int namesMax;
@@ -40,6 +44,8 @@ final class Presence {
         final LinkedHashSet<String> left = new LinkedHashSet<>();
         /** The user count the members were last told; -1 before the first frame. */
         int announcedCount = -1;
+        /** When the last frame was sent ({@link System#nanoTime}); meaningful once {@link #announcedCount} is set. */
+        long announcedNanos;
         boolean scheduled;
     }
 
@@ -140,11 +146,43 @@ final class Presence {
         }
         if (!pending.scheduled) {
             pending.scheduled = true;
-            room.loop.schedule(() -> {
-                room.presence.scheduled = false;
-                announceNow(room, usersOf(room));
-            }, intervalNanos, TimeUnit.NANOSECONDS);
+            scheduleTick(room);
         }
+    }
+
+    private void scheduleTick(Room room) {
+        room.loop.schedule(() -> tick(room), intervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The end of an interval with changes pending: announce them, unless the room is past {@code namesMax} and its
+     * last count is more recent than its size allows; then look again an interval later (by which time it may have
+     * shrunk back to names, which go out at once).
+     */
+    private void tick(Room room) {
+        Pending pending = room.presence;
+        int users = usersOf(room);
+        if (users > namesMax && pending.announcedCount >= 0
+                && System.nanoTime() - pending.announcedNanos < countOnlyIntervalNanos(users)) {
+            scheduleTick(room);
+            return;
+        }
+        pending.scheduled = false;
+        announceNow(room, users);
+    }
+
+    /**
+     * How often a room of {@code users} past {@code namesMax} announces its count: the interval times
+     * {@code users / namesMax}, rounded up, at most {@link #MAX_COUNT_ONLY_INTERVAL_NANOS} (or the interval when
+     * that is longer). A room's presence then costs about {@code namesMax} frames per interval whatever its size:
+     * a count to 10,000 members every second would be 10,000 frames a second, as many as a busy chat, for a
+     * number nobody reads to the unit.
+     */
+    long countOnlyIntervalNanos(int users) {
+        long rounds = (users + Math.max(1, namesMax) - 1) / Math.max(1, namesMax);
+        long scaled = rounds > MAX_COUNT_ONLY_INTERVAL_NANOS / intervalNanos ? MAX_COUNT_ONLY_INTERVAL_NANOS
+                : intervalNanos * rounds;
+        return Math.max(intervalNanos, Math.min(MAX_COUNT_ONLY_INTERVAL_NANOS, scaled));
     }
 
     /**
@@ -165,6 +203,7 @@ final class Presence {
         pending.joined.clear();
         pending.left.clear();
         pending.announcedCount = count;
+        pending.announcedNanos = System.nanoTime();
         broadcast(room, ServerMessages.presenceBatch(alloc, room.name, count, named, joined, left), null);
     }
 

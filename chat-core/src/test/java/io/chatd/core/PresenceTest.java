@@ -83,6 +83,49 @@ class PresenceTest {
     }
 
     @Test
+    void countOnlyFramesComeLessOftenAsTheRoomGrows() {
+        Duration interval = Duration.ofMillis(100);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").presenceNoticesMax(1).presenceNamesMax(2)
+                .presenceInterval(interval))) {
+            List<TestClient> clients = new ArrayList<>();
+            try {
+                TestClient alice = joined(server, "alice");
+                clients.add(alice);
+                for (int i = 1; i < 8; i++) {
+                    clients.add(joined(server, "u" + i));
+                }
+                JsonObject counted;
+                do { // the frames of the joins above, until the one that counts all 8
+                    counted = alice.nextOfType("presence");
+                } while (counted.get("count").getAsInt() < 8);
+                long countedAt = System.nanoTime();
+                clients.add(joined(server, "u8"));
+                JsonObject next = alice.nextOfType("presence");
+                long gapMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - countedAt);
+                assertEquals(9, next.get("count").getAsInt());
+                // 9 users, 2 named at most: a count every 5 intervals (500 ms), not every interval (100 ms). The
+                // margin is for the first frame reaching alice later than the second.
+                assertTrue(gapMillis >= 400, "a count " + gapMillis + " ms after the last one");
+            } finally {
+                clients.forEach(TestClient::close);
+            }
+        }
+    }
+
+    @Test
+    void countOnlyIntervalGrowsWithTheRoomUpToItsBound() {
+        long second = TimeUnit.SECONDS.toNanos(1);
+        Presence presence = new Presence(100, 1000, second, new ChatStats());
+        assertEquals(second, presence.countOnlyIntervalNanos(1001 - 1), "named rooms: the interval");
+        assertEquals(2 * second, presence.countOnlyIntervalNanos(1001));
+        assertEquals(10 * second, presence.countOnlyIntervalNanos(10_000));
+        assertEquals(Presence.MAX_COUNT_ONLY_INTERVAL_NANOS, presence.countOnlyIntervalNanos(1_000_000));
+        Presence namesOff = new Presence(0, 0, TimeUnit.HOURS.toNanos(1), new ChatStats());
+        assertEquals(TimeUnit.HOURS.toNanos(1), namesOff.countOnlyIntervalNanos(Integer.MAX_VALUE),
+                "an interval longer than the bound stays, and a huge room does not overflow");
+    }
+
+    @Test
     void aRoomShrinkingBackToNoticesAnnouncesWhatItGatheredFirst() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom("").presenceNoticesMax(3)
                 .presenceInterval(Duration.ofMinutes(5)));

@@ -149,7 +149,8 @@ public final class ChatServerMain implements Callable<Integer> {
 
     @Option(names = "--presence-names-max", defaultValue = "1000",
             description = "Rooms of up to this many users name who joined and left in their presence frames; "
-                    + "larger ones send the user count only (default: ${DEFAULT-VALUE}).")
+                    + "larger ones send the user count only, every --presence-interval times users / this "
+                    + "(rounded up, at most 30s) (default: ${DEFAULT-VALUE}).")
     int presenceNamesMax;
 
     @Option(names = "--presence-interval", defaultValue = "1s", converter = Converters.DurationConverter.class,
