@@ -8,8 +8,10 @@ import io.chatd.core.store.SentId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -47,10 +49,16 @@ final class Privates {
     private final AtomicLong conversationFloor;
     /**
      * Stored messages waiting for delivery, per sender. Counted when a message is queued for storage, uncounted
-     * when delivered or refused, and set again from the store after each prune, which also drops messages.
+     * when delivered or refused, and set again after each prune (which also drops messages): the store's count plus
+     * {@link #uncommittedBySender}.
      */
     private final ConcurrentHashMap<String, Integer> waitingBySender = new ConcurrentHashMap<>();
     private final AtomicLong waitingTotal = new AtomicLong();
+    /**
+     * Of {@link #waitingBySender}, the messages counted but not yet committed: the store's counts at a prune cannot
+     * include them, so {@link #pruned} adds them, and a flood racing a prune stays within its cap.
+     */
+    private final ConcurrentHashMap<String, Integer> uncommittedBySender = new ConcurrentHashMap<>();
     private final AtomicLong lastStoredId;
     /** Null on a single node; with a cluster, messages are numbered, routed and stored there. */
     private final Cluster cluster;
@@ -142,18 +150,19 @@ final class Privates {
             }
         }, () -> {
             if (stored != null) {
+                committed(from);
                 deliverToFetched(stored);
             }
             whenDurable.accept(sent);
         }, error -> {
             if (stored != null) {
-                uncountWaiting(from, 1);
+                notStored(from);
             }
             whenFailed.accept(error);
         });
         if (!queued) {
             if (stored != null) {
-                uncountWaiting(from, 1);
+                notStored(from);
             }
             return Outcome.OVERLOADED;
         }
@@ -282,12 +291,28 @@ final class Privates {
                 return n;
             }
             counted[0] = true;
+            // Inside the compute: pruned recounts this sender under the same lock, so it sees both or neither.
+            uncommittedBySender.merge(sender, 1, Integer::sum);
             return waiting + 1;
         });
         if (!counted[0]) {
             waitingTotal.decrementAndGet();
         }
         return counted[0];
+    }
+
+    /** On the store thread: a message counted by {@link #countWaiting} is committed, so the store counts it now. */
+    private void committed(String from) {
+        uncommittedBySender.computeIfPresent(from, (sender, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /** A message counted by {@link #countWaiting} will not be stored: the store failed or its queue was full. */
+    private void notStored(String from) {
+        waitingBySender.compute(from, (sender, n) -> {
+            committed(sender);
+            return n == null || n <= 1 ? null : n - 1;
+        });
+        waitingTotal.decrementAndGet();
     }
 
     private void uncountWaiting(String from, int count) {
@@ -298,7 +323,7 @@ final class Privates {
     /**
      * After a prune, on the store thread: forgets conversations silent since {@code cutoffMillis} (raising the
      * floor first, so that a send racing the removal still numbers above it), and takes the waiting counts
-     * from the store, which dropped expired messages and those past a recipient's cap.
+     * from the store, which dropped expired messages and those past a recipient's cap, plus those not yet committed.
      */
     void pruned(long cutoffMillis, Map<String, Integer> waitingNow) {
         for (Map.Entry<String, Conversation> e : conversations.entrySet()) {
@@ -310,14 +335,20 @@ final class Privates {
                 return null;
             });
         }
-        // Messages queued since the store counted are missing from its counts: the caps are about, not exact.
-        waitingBySender.keySet().retainAll(waitingNow.keySet());
-        waitingBySender.putAll(waitingNow);
+        // The store counted what it committed; what is still queued behind this prune counts too. Each sender is
+        // recounted atomically with countWaiting, so a flood racing the prune stays within its cap.
+        Set<String> senders = new HashSet<>(waitingBySender.keySet());
+        senders.addAll(waitingNow.keySet());
+        senders.addAll(uncommittedBySender.keySet());
         long total = 0;
-        for (int n : waitingNow.values()) {
-            total += n;
+        for (String sender : senders) {
+            Integer waiting = waitingBySender.compute(sender, (s, n) -> {
+                int w = waitingNow.getOrDefault(s, 0) + uncommittedBySender.getOrDefault(s, 0);
+                return w == 0 ? null : w;
+            });
+            total += waiting == null ? 0 : waiting;
         }
-        waitingTotal.set(total);
+        waitingTotal.set(total); // the server-wide total stays about right: a send racing this line may be missed
     }
 
     /** Conversations whose numbering is held in memory. */

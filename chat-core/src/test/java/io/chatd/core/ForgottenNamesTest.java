@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -77,6 +80,64 @@ class ForgottenNamesTest {
                 received = bob.nextOfType("private");
             }
             assertEquals(4, received.get("seq").getAsLong());
+        }
+    }
+
+    /**
+     * A prune counts what the store committed; messages still queued behind it must count against the sender's cap
+     * too, or a flood racing a prune stores past the cap (the store's counts used to replace the queued ones until
+     * the next prune).
+     */
+    @Test
+    void messagesQueuedBehindAPruneStillCountAgainstTheSendersCap() throws Exception {
+        AtomicBoolean holdNextPrune = new AtomicBoolean();
+        AtomicBoolean held = new AtomicBoolean();
+        CountDownLatch pruning = new CountDownLatch(1);
+        CountDownLatch released = new CountDownLatch(1);
+        CountDownLatch checked = new CountDownLatch(1);
+        MemoryBackedStore store = new MemoryBackedStore() {
+            @Override
+            public void prune(long nowMillis) {
+                if (holdNextPrune.compareAndSet(true, false)) {
+                    held.set(true);
+                    pruning.countDown();
+                    awaitQuietly(released);
+                } else if (held.get()) {
+                    awaitQuietly(checked); // no later prune may recount before the cap is checked
+                }
+                memory.prune(nowMillis);
+            }
+        };
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").offlineMaxPerSender(3)
+                .pruneInterval(Duration.ofMillis(50)).store(() -> store));
+             TestClient alice = TestClient.connect(server.port(), "alice")) {
+            alice.expect("welcome");
+            holdNextPrune.set(true);
+            assertTrue(pruning.await(5, TimeUnit.SECONDS), "the store thread entered a prune");
+            for (int i = 1; i <= 3; i++) { // counted now, committed only after the prune
+                alice.sendJson("type", "private", "to", "bob", "content", "p" + i, "id", "p" + i);
+            }
+            alice.flushAndAwaitPong("counted");
+            released.countDown();
+            for (int i = 1; i <= 3; i++) {
+                assertTrue(alice.nextOfType("ack").get("stored").getAsBoolean());
+            }
+            alice.sendJson("type", "private", "to", "dave", "content", "p4", "id", "p4");
+            JsonObject answer = alice.next();
+            assertEquals("error", answer.get("type").getAsString(), "a 4th stored message passes the cap: " + answer);
+            assertEquals("offline_full", answer.get("code").getAsString(), answer.toString());
+        } finally {
+            released.countDown();
+            checked.countDown();
+        }
+    }
+
+    /** Waits at most 5 s: a store call held by a test that failed must not hang the server's shutdown. */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
