@@ -150,7 +150,7 @@ final class Privates {
             }
         }, () -> {
             if (stored != null) {
-                committed(from);
+                dequeued(from);
                 deliverToFetched(stored);
             }
             whenDurable.accept(sent);
@@ -301,15 +301,18 @@ final class Privates {
         return counted[0];
     }
 
-    /** On the store thread: a message counted by {@link #countWaiting} is committed, so the store counts it now. */
-    private void committed(String from) {
+    /**
+     * A message counted by {@link #countWaiting} no longer waits in the store's queue: committed (the store counts it
+     * from now on), failed or refused.
+     */
+    private void dequeued(String from) {
         uncommittedBySender.computeIfPresent(from, (sender, n) -> n > 1 ? n - 1 : null);
     }
 
     /** A message counted by {@link #countWaiting} will not be stored: the store failed or its queue was full. */
     private void notStored(String from) {
         waitingBySender.compute(from, (sender, n) -> {
-            committed(sender);
+            dequeued(sender);
             return n == null || n <= 1 ? null : n - 1;
         });
         waitingTotal.decrementAndGet();
