@@ -179,7 +179,8 @@ final class Presence {
      * number nobody reads to the unit.
      */
     long countOnlyIntervalNanos(int users) {
-        long rounds = (users + Math.max(1, namesMax) - 1) / Math.max(1, namesMax);
+        int perInterval = Math.max(1, namesMax);
+        long rounds = (users + perInterval - 1) / perInterval;
         long scaled = rounds > MAX_COUNT_ONLY_INTERVAL_NANOS / intervalNanos ? MAX_COUNT_ONLY_INTERVAL_NANOS
                 : intervalNanos * rounds;
         return Math.max(intervalNanos, Math.min(MAX_COUNT_ONLY_INTERVAL_NANOS, scaled));

@@ -39,29 +39,29 @@ class ReconnectAdviceTest {
         return last;
     }
 
+    /** Closes every connection gracefully: each client must be advised a window of {@code withinMillis} first. */
+    private static void assertEachAdvisedBeforeGoingAway(TestServer server, List<TestClient> clients,
+                                                         long withinMillis) {
+        server.chat().closeAll().awaitUninterruptibly(5_000);
+        for (TestClient client : clients) {
+            assertEquals(withinMillis, adviceBeforeClose(client, CloseCodes.GOING_AWAY).get("within").getAsLong());
+            client.close();
+        }
+    }
+
     @Test
     void aGracefulCloseAdvisesEachClientToSpreadItsReconnectOverTheConnectionsAtTheConfiguredRate() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom("").reconnectRate(1))) {
-            List<TestClient> clients = connect(server, 3);
-            server.chat().closeAll().awaitUninterruptibly(5_000);
-            for (TestClient client : clients) {
-                // 3 connections at 1 handshake a second: 3 s.
-                assertEquals(3000, adviceBeforeClose(client, CloseCodes.GOING_AWAY).get("within").getAsLong());
-                client.close();
-            }
+            // 3 connections at 1 handshake a second: 3 s.
+            assertEachAdvisedBeforeGoingAway(server, connect(server, 3), 3000);
         }
     }
 
     @Test
     void aSmallServerAdvisesHalfASecondTheWebClientsUsualFirstRetry() {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""))) {
-            List<TestClient> clients = connect(server, 2);
-            server.chat().closeAll().awaitUninterruptibly(5_000);
-            for (TestClient client : clients) {
-                // 2 connections at the default 500 a second would be 4 ms: the floor.
-                assertEquals(500, adviceBeforeClose(client, CloseCodes.GOING_AWAY).get("within").getAsLong());
-                client.close();
-            }
+            // 2 connections at the default 500 a second would be 4 ms: the floor.
+            assertEachAdvisedBeforeGoingAway(server, connect(server, 2), 500);
         }
     }
 
