@@ -107,8 +107,10 @@ public final class Chat implements AutoCloseable {
         });
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
-        this.httpHandler = new ChatHttpHandler(config, this);
         this.protocolConfig = protocolConfig(config);
+        this.httpHandler = new ChatHttpHandler(config, this,
+                // Echoed when offered; browsers carrying a token offer it next to "bearer.TOKEN" (BearerTokens).
+                new WebSocketUpgrade(BearerTokens.SUBPROTOCOL, protocolConfig.decoderConfig()));
         this.writeBufferWaterMark = new WriteBufferWaterMark(config.maxOutboundBytes() / 2, config.maxOutboundBytes());
         if (cluster != null) {
             try {
@@ -223,8 +225,8 @@ public final class Chat implements AutoCloseable {
 
     /**
      * Appends the chat handlers to a pipeline that already decodes and aggregates HTTP: the handshake gate
-     * ({@code GET /healthz}, the web client, origin and identity checks), the WebSocket protocol handler, the
-     * idle timeout of plain HTTP connections and the JSON frame handler (which also runs heartbeats and the
+     * ({@code GET /healthz}, the web client, origin and identity checks, then the upgrade), the WebSocket protocol
+     * handler, the deadline of plain HTTP connections ({@code handshakeTimeout}) and the JSON frame handler (which also runs heartbeats and the
      * slow-consumer guard once upgraded). Requests for other paths get 404, so put your own routes before these
      * handlers.
      */
@@ -235,21 +237,19 @@ public final class Chat implements AutoCloseable {
         ch.config().setWriteBufferWaterMark(writeBufferWaterMark);
         pipeline.addLast("chat-http", httpHandler);
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig));
+        // The gate upgrades (WebSocketUpgrade): the handshake handler Netty adds with it would never run.
+        pipeline.remove(WebSocketUpgrade.NETTY_HANDSHAKE_HANDLER);
         // Before the protocol handler, after the decoder and UTF-8 validator it installs before itself.
         pipeline.addBefore("websocket", "protocol-errors", ProtocolErrorHandler.INSTANCE);
         pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
-        pipeline.addLast("http-idle", new HttpIdleHandler(config));
+        pipeline.addLast("handshake-deadline", new HandshakeDeadline(config));
         pipeline.addLast("chat-frames", new ChatFrameHandler(this));
     }
 
     private static WebSocketServerProtocolConfig protocolConfig(ChatConfig config) {
+        // The path, subprotocols and handshake timeout are left out: they configure Netty's handshake, and the
+        // gate upgrades instead (WebSocketUpgrade). What is left governs the open connection.
         return WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(config.websocketPath())
-                // The gate already matched the path exactly; this lets "?user=" through.
-                .checkStartsWith(true)
-                // Echoed when offered; browsers carrying a token offer it next to "bearer.TOKEN" (BearerTokens).
-                .subprotocols(BearerTokens.SUBPROTOCOL)
-                .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 // Pongs must reach ChatFrameHandler: they are how a silent client proves it is alive (Heartbeats).
                 .dropPongFrames(false)
                 // null: ProtocolErrorHandler sends the close frame of a violation, and closing must not add a

@@ -179,7 +179,7 @@ public final class ChatConfig {
         return idleTimeout;
     }
 
-    /** Time a client has to complete the WebSocket handshake after connecting. */
+    /** Time from accept until the WebSocket upgrade; a connection still plain HTTP then is closed. */
     public Duration handshakeTimeout() {
         return handshakeTimeout;
     }

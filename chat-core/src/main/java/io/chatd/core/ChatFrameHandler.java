@@ -4,16 +4,13 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
-import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
@@ -32,9 +29,6 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ChatFrameHandler.class);
 
-    /** Where {@code WebSocketServerProtocolHandler} keeps a channel's handshaker (Netty's own key, by its name). */
-    private static final AttributeKey<WebSocketServerHandshaker> NETTY_HANDSHAKER =
-            AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER");
     /** Tokens are a few hundred bytes; this only stops a client from handing the verifier megabytes. */
     private static final int MAX_TOKEN_CHARS = 8192;
     /** Fields each request type may carry besides {@code type} and {@code id}. */
@@ -120,20 +114,6 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String user = identity.user();
-        // The HTTP gate and the HTTP idle timeout have no work left on this channel: fewer handlers means a
-        // cheaper write path and a smaller connection.
-        ChannelPipeline pipeline = ctx.pipeline();
-        if (pipeline.get(ChatHttpHandler.class) != null) {
-            pipeline.remove(ChatHttpHandler.class);
-        }
-        if (pipeline.get(HttpIdleHandler.class) != null) {
-            pipeline.remove(HttpIdleHandler.class);
-        }
-        // Netty keeps the handshaker, with the request's URL, only to echo the client's close frame:
-        // ProtocolErrorHandler echoes it instead, so an open connection need not carry it.
-        if (ctx.channel().hasAttr(NETTY_HANDSHAKER)) {
-            ctx.channel().attr(NETTY_HANDSHAKER).set(null);
-        }
         EventLoop loop = ctx.channel().eventLoop();
         connection = new Connection(ctx.channel(), ConnectionIds.next(), user, chat.flusherFor(loop),
                 chat.heartbeatsFor(loop));

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -24,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP side of chat, before any upgrade: serves {@code GET /healthz} and the web client, and lets a WebSocket
- * handshake through only for the exact WebSocket path, from an allowed origin, with a resolvable identity.
- * Stateless, so one instance serves every channel.
+ * The HTTP side of chat, before any upgrade: serves {@code GET /healthz} and the web client, and upgrades a
+ * WebSocket handshake ({@link WebSocketUpgrade}) only for the exact WebSocket path, from an allowed origin, with a
+ * resolvable identity. Stateless, so one instance serves every channel.
  */
 @ChannelHandler.Sharable
 final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
@@ -45,11 +44,13 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
     private final ChatConfig config;
     private final Chat chat;
     private final WebClient webClient;
+    private final WebSocketUpgrade upgrade;
 
-    ChatHttpHandler(ChatConfig config, Chat chat) {
+    ChatHttpHandler(ChatConfig config, Chat chat, WebSocketUpgrade upgrade) {
         this.config = config;
         this.chat = chat;
         this.webClient = config.serveWebClient() ? WebClient.load() : null;
+        this.upgrade = upgrade;
     }
 
     @Override
@@ -88,9 +89,15 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
         } else if (!HttpMethod.GET.equals(request.method())) {
             refusal = HttpResponseStatus.METHOD_NOT_ALLOWED;
             reason = "WebSocket handshakes use GET\n";
-        } else if (!request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+        } else if (!WebSocketUpgrade.isUpgrade(request)) {
             refusal = HttpResponseStatus.BAD_REQUEST;
             reason = "expected a WebSocket upgrade\n";
+        } else if (!WebSocketUpgrade.isVersion13(request)) {
+            refusal = HttpResponseStatus.UPGRADE_REQUIRED;
+            reason = "WebSocket version " + WebSocketUpgrade.VERSION + " required\n";
+        } else if (!WebSocketUpgrade.hasKey(request)) {
+            refusal = HttpResponseStatus.BAD_REQUEST;
+            reason = "missing Sec-WebSocket-Key\n";
         } else if (!config.originPolicy().allows(request)) {
             refusal = HttpResponseStatus.FORBIDDEN;
             reason = "origin not allowed\n";
@@ -113,7 +120,11 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             request.release();
             refuse(ctx, refusal, reason);
         } else {
-            ctx.fireChannelRead(request); // on to WebSocketServerProtocolHandler
+            try {
+                upgrade.upgrade(ctx, request);
+            } finally {
+                request.release();
+            }
         }
     }
 
@@ -220,6 +231,8 @@ final class ChatHttpHandler extends ChannelInboundHandlerAdapter {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
         } else if (status.code() == 429 || status.code() == 503) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
+        } else if (status.code() == 426) {
+            response.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, WebSocketUpgrade.VERSION);
         }
         send(ctx, null, response);
     }

@@ -82,7 +82,7 @@ public final class ChatStats {
     /** How a WebSocket handshake ended: accepted, or the HTTP status it was refused with. */
     public enum HandshakeResult {
         OK("ok"), BAD_REQUEST("400"), UNAUTHORIZED("401"), FORBIDDEN("403"), METHOD_NOT_ALLOWED("405"),
-        TOO_MANY_REQUESTS("429"), SERVICE_UNAVAILABLE("503");
+        UPGRADE_REQUIRED("426"), TOO_MANY_REQUESTS("429"), SERVICE_UNAVAILABLE("503");
 
         private final String label;
 
@@ -100,6 +100,7 @@ public final class ChatStats {
                 case 401 -> UNAUTHORIZED;
                 case 403 -> FORBIDDEN;
                 case 405 -> METHOD_NOT_ALLOWED;
+                case 426 -> UPGRADE_REQUIRED;
                 case 429 -> TOO_MANY_REQUESTS;
                 case 503 -> SERVICE_UNAVAILABLE;
                 default -> BAD_REQUEST;

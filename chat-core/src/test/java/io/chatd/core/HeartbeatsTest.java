@@ -1,7 +1,6 @@
 package io.chatd.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Heartbeats}, the sweep of one loop, and {@link HttpIdleHandler}, on {@link EmbeddedChannel}s whose clock
+ * {@link Heartbeats}, the sweep of one loop, on {@link EmbeddedChannel}s whose clock
  * the test moves: ping at 1 s of silence, close at 3 s.
  */
 class HeartbeatsTest {
@@ -145,19 +144,5 @@ class HeartbeatsTest {
         Connection later = watched("later");
         advance(1000);
         expect(PingWebSocketFrame.class, later);
-    }
-
-    @Test
-    void aSilentConnectionBeforeTheUpgradeIsClosedWithoutAPing() {
-        EmbeddedChannel http = newChannel();
-        http.pipeline().addLast(new HttpIdleHandler(config));
-        http.advanceTimeBy(2999, TimeUnit.MILLISECONDS);
-        http.runScheduledPendingTasks();
-        assertNull(http.readOutbound(), "nothing to ping on plain HTTP");
-        assertTrue(http.isActive());
-        http.advanceTimeBy(1, TimeUnit.MILLISECONDS);
-        http.runScheduledPendingTasks();
-        assertFalse(http.isActive());
-        assertEquals(0, stats.idleDisconnects());
     }
 }

@@ -2,18 +2,32 @@ package io.chatd.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,15 +48,91 @@ class UpgradedPipelineTest {
                     assertFalse(e.getValue() instanceof HttpServerCodec, e.getKey());
                     assertFalse(e.getValue() instanceof HttpObjectAggregator, e.getKey());
                     assertFalse(e.getValue() instanceof ChatHttpHandler, e.getKey());
-                    assertFalse(e.getValue() instanceof HttpIdleHandler, e.getKey());
+                    assertFalse(e.getValue() instanceof HandshakeDeadline, e.getKey());
                 }
-                // Netty's handshaker holds the request's URL; the close handshake does without it.
-                assertNull(ch.attr(AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER")).get());
+                // Netty's handshake keeps its handshaker in an attribute; the close handshake does without it.
+                assertFalse(ch.hasAttr(AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER")));
                 return handlers;
             }).get(10, TimeUnit.SECONDS);
             // The WebSocket codec (decoder, encoder, UTF-8 validator, protocol handler, protocol errors,
             // aggregator) and chat's frame handler; nothing of the HTTP side, and no timer of its own (Heartbeats).
             assertEquals(7, names.size(), names.toString());
+        }
+    }
+
+    @Test
+    void theSwitchingProtocolsResponseAndTheWelcomeLeaveInOneWrite() throws Exception {
+        String first = firstFlush(p -> p.addLast(new HttpServerCodec(), new HttpObjectAggregator(65536)));
+        assertTrue(first.startsWith("HTTP/1.1 101 Switching Protocols\r\n"), first);
+        assertTrue(first.contains("\"type\":\"welcome\""), "the welcome rides with the 101: " + first);
+    }
+
+    @Test
+    void anEmbeddersSeparateHttpDecoderAndEncoderGiveWayToWebSocket() throws Exception {
+        String first = firstFlush(p -> p.addLast(new HttpRequestDecoder(), new HttpResponseEncoder(),
+                new HttpObjectAggregator(65536)));
+        assertTrue(first.startsWith("HTTP/1.1 101 Switching Protocols\r\n"), first);
+        assertTrue(first.contains("\"type\":\"welcome\""), first);
+    }
+
+    /**
+     * Connects one client to a server whose pipeline is {@code http}, chat's handlers and, next to the socket, a
+     * recorder of what each flush sends; returns what the server's first flush sent, once the client is welcome
+     * and chats.
+     */
+    private static String firstFlush(Consumer<ChannelPipeline> http) throws Exception {
+        Chat chat = Chat.create(ChatConfig.newBuilder().serveWebClient(false).build());
+        List<String> flushes = new CopyOnWriteArrayList<>();
+        EventLoopGroup group = Transports.best().newGroup(1);
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(Transports.best().serverChannel())
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new FlushRecorder(flushes));
+                            http.accept(ch.pipeline());
+                            chat.addTo(ch.pipeline());
+                        }
+                    })
+                    .bind("127.0.0.1", 0).sync().channel();
+            int port = ((InetSocketAddress) server.localAddress()).getPort();
+            try (TestClient alice = TestClient.connect(port, "alice")) {
+                alice.expect("welcome");
+                alice.sendJson("type", "who", "room", "lobby");
+                alice.nextOfType("who"); // the upgraded pipeline reads and answers frames
+            }
+            server.close().sync();
+        } finally {
+            chat.closeAll().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        return flushes.get(0);
+    }
+
+    /** Next to the socket: collects the bytes of each flush, as Latin-1 text. */
+    private static final class FlushRecorder extends ChannelOutboundHandlerAdapter {
+        private final List<String> flushes;
+        private final StringBuilder pending = new StringBuilder();
+
+        FlushRecorder(List<String> flushes) {
+            this.flushes = flushes;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof ByteBuf buf) {
+                pending.append(buf.toString(StandardCharsets.ISO_8859_1));
+            }
+            ctx.write(msg, promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            if (pending.length() > 0) {
+                flushes.add(pending.toString());
+                pending.setLength(0);
+            }
+            ctx.flush();
         }
     }
 }

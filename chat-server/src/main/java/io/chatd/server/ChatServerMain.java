@@ -70,7 +70,8 @@ public final class ChatServerMain implements Callable<Integer> {
     Duration idleTimeout;
 
     @Option(names = "--handshake-timeout", defaultValue = "10s", converter = Converters.DurationConverter.class,
-            description = "Time allowed to complete the WebSocket handshake (default: ${DEFAULT-VALUE}).")
+            description = "Time from accept until the WebSocket upgrade; a connection still plain HTTP then is "
+                    + "closed, however it trickles its request (default: ${DEFAULT-VALUE}).")
     Duration handshakeTimeout;
 
     @Option(names = "--max-frame-bytes", defaultValue = "64KiB", converter = Converters.SizeConverter.class,
