@@ -226,9 +226,9 @@ public final class Chat implements AutoCloseable {
     /**
      * Appends the chat handlers to a pipeline that already decodes and aggregates HTTP: the handshake gate
      * ({@code GET /healthz}, the web client, origin and identity checks, then the upgrade), the WebSocket protocol
-     * handler, the deadline of plain HTTP connections ({@code handshakeTimeout}) and the JSON frame handler (which also runs heartbeats and the
-     * slow-consumer guard once upgraded). Requests for other paths get 404, so put your own routes before these
-     * handlers.
+     * handler, the deadline of plain HTTP connections ({@code handshakeTimeout}) and the JSON frame handler (which
+     * also runs heartbeats and the slow-consumer guard once upgraded). Requests for other paths get 404, so put
+     * your own routes before these handlers.
      */
     public void addTo(ChannelPipeline pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");

@@ -42,9 +42,7 @@ final class HandshakeDeadline extends ChannelInboundHandlerAdapter {
 
     private void start(ChannelHandlerContext ctx) {
         if (timer == null) {
-            timer = ctx.executor().schedule(() -> {
-                ctx.close();
-            }, timeoutNanos, TimeUnit.NANOSECONDS);
+            timer = ctx.executor().schedule(() -> { ctx.close(); }, timeoutNanos, TimeUnit.NANOSECONDS);
         }
     }
 }
