@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * It keeps a frame written after the server's close frame (which Netty refuses) from cutting the close short.
  * It also ends the closing handshakes: it echoes the close frame of a client that begins one and closes (Netty's
- * protocol handler would need the channel's handshaker for that, which {@link ChatFrameHandler} drops at the upgrade
- * to save memory), and a client's close frame that answers the server's closes the connection.
+ * protocol handler would need the channel's handshaker for that, which {@link WebSocketUpgrade} does not keep, to
+ * save memory), and a client's close frame that answers the server's closes the connection.
  * Stateless: one instance serves every channel.
  */
 @ChannelHandler.Sharable
