@@ -227,8 +227,24 @@ public final class ChatServerMain implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Netty's switch for the JFR events of its buffer allocator. */
+    static final String NETTY_JFR_EVENTS = "io.netty.jfr.enabled";
+
     public static void main(String[] args) {
+        skipNettyJfrEventsUnlessAsked();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Netty's allocator reports each new chunk as a JFR event whenever the JVM has JFR. Its first chunk loads JFR's
+     * event metadata on the event loop, during the first handshake after every start: 230 ms of a 490 ms first
+     * handshake (AMD EPYC, one core), which the clients reconnecting after a restart queue behind. Operators who
+     * record those events pass {@code -Dio.netty.jfr.enabled=true}. Runs before anything loads Netty.
+     */
+    static void skipNettyJfrEventsUnlessAsked() {
+        if (System.getProperty(NETTY_JFR_EVENTS) == null) {
+            System.setProperty(NETTY_JFR_EVENTS, "false");
+        }
     }
 
     static CommandLine commandLine() {

@@ -22,9 +22,15 @@ final class DaemonProcess {
 
     /** Starts {@code ChatServerMain} with {@code flags} in a new JVM on this test's class path; output merged. */
     static Process start(List<String> flags) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ChatServerMain.class.getName()));
+        return start(List.of(), flags);
+    }
+
+    /** {@link #start(List)}, with {@code jvmOptions} given to the new JVM. */
+    static Process start(List<String> jvmOptions, List<String> flags) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChatServerMain.class.getName()));
         command.addAll(flags);
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
