@@ -7,10 +7,13 @@ import java.util.random.RandomGenerator;
  * The web client's reconnect backoff (chat-core's {@code web/app.js}, {@code scheduleRetry}), so that a storm of
  * bench clients retries the way a crowd of browsers does: exponential with full jitter, a random delay in
  * {@code [0, min(cap, base * 2^attempt))}, the attempt count capped at 30; a connection that stayed up for
- * {@link #STABLE_NANOS} (and was not closed as a slow consumer) starts again from the base. The first retry after
- * a close the server advised a window for (a {@code reconnect} frame, {@code within} ms, taken up to
- * {@link #ADVISED_MAX_MILLIS}) waits a random delay in {@code [0, within)} instead; it still counts as an attempt,
- * so if it fails the usual backoff continues.
+ * {@link #STABLE_NANOS} (and was not closed as a slow consumer) starts again from the base.
+ *
+ * <p>After a close the server advised a window for (a {@code reconnect} frame, {@code within} ms, taken up to
+ * {@link #ADVISED_MAX_MILLIS}), the ceiling is the larger of the attempt's and what is left of the window, until a
+ * connection opens: the first retry waits a random moment of the whole window, and one refused meanwhile (the
+ * server is restarting) a random moment of the rest of it, so the refused clients do not all come back in the
+ * first seconds of the new server.
  */
 final class Backoff {
 
@@ -38,13 +41,12 @@ final class Backoff {
     }
 
     /**
-     * The delay of retry number {@code attempt}: uniformly random below the window the server advised when
-     * {@code advisedMillis} is positive (the first retry after its close), else below the attempt's ceiling.
+     * The delay of retry number {@code attempt}, {@code windowLeftMillis} before the end of the window the server
+     * advised (0 or less: none, or over): uniformly random below the larger of the attempt's ceiling and that rest.
      */
-    static long delayMillis(int attempt, long advisedMillis, RandomGenerator random) {
-        return advisedMillis > 0
-                ? (long) (random.nextDouble() * Math.min(advisedMillis, ADVISED_MAX_MILLIS))
-                : delayMillis(attempt, random);
+    static long delayMillis(int attempt, long windowLeftMillis, RandomGenerator random) {
+        long ceiling = Math.max(ceilingMillis(attempt), Math.min(windowLeftMillis, ADVISED_MAX_MILLIS));
+        return (long) (random.nextDouble() * ceiling);
     }
 
     /** The attempt count after one more retry was scheduled. */

@@ -74,6 +74,11 @@ final class StormClients implements LoadContext.Listener {
     private final long[] upSinceNanos;
     /** Per client: consecutive failed attempts, which drive its backoff. */
     private final int[] attempt;
+    /**
+     * Per client: when the window its server advised at its last close ends ({@link System#nanoTime}), until a
+     * connection opens again; 0 for none. Its retries are spread over what is left of it (see {@link Backoff}).
+     */
+    private final long[] advisedUntilNanos;
     private final ArrayDeque<Integer> waiting = new ArrayDeque<>();
     private final List<LoadConnection> closing = new ArrayList<>();
 
@@ -100,6 +105,7 @@ final class StormClients implements LoadContext.Listener {
         this.up = new boolean[n];
         this.upSinceNanos = new long[n];
         this.attempt = new int[n];
+        this.advisedUntilNanos = new long[n];
     }
 
     int size() {
@@ -204,13 +210,15 @@ final class StormClients implements LoadContext.Listener {
         Connections.connect(bootstrap, c, sources, i, loop, handshakeTimeoutMillis);
     }
 
-    /** Schedules client {@code i}'s next attempt; {@code advisedMillis}: the window its server advised, or -1. */
-    private void retryLater(int i, long advisedMillis) {
+    /** Schedules client {@code i}'s next attempt. */
+    private void retryLater(int i) {
         current[i] = null;
         if (!retrying) {
             return;
         }
-        long delay = Backoff.delayMillis(attempt[i], advisedMillis, ThreadLocalRandom.current());
+        long windowLeftMillis = advisedUntilNanos[i] == 0 ? 0
+                : TimeUnit.NANOSECONDS.toMillis(advisedUntilNanos[i] - System.nanoTime());
+        long delay = Backoff.delayMillis(attempt[i], windowLeftMillis, ThreadLocalRandom.current());
         attempt[i] = Backoff.next(attempt[i]);
         loop.schedule(() -> {
             if (retrying && current[i] == null) {
@@ -246,6 +254,7 @@ final class StormClients implements LoadContext.Listener {
         long now = System.nanoTime();
         up[i] = true;
         upSinceNanos[i] = now;
+        advisedUntilNanos[i] = 0;
         upCount++;
         Round r = round;
         if (r != null) {
@@ -275,7 +284,7 @@ final class StormClients implements LoadContext.Listener {
                 r.failureReasons.merge(reason, 1, Integer::sum);
             }
         }
-        retryLater(c.index, -1);
+        retryLater(c.index);
         launch();
     }
 
@@ -299,7 +308,9 @@ final class StormClients implements LoadContext.Listener {
         }
         context.current.onClose(code);
         attempt[i] = Backoff.afterClose(attempt[i], code, now - upSinceNanos[i]);
-        retryLater(i, c.advisedMillis());
+        long advised = Math.min(c.advisedMillis(), Backoff.ADVISED_MAX_MILLIS);
+        advisedUntilNanos[i] = advised > 0 ? now + TimeUnit.MILLISECONDS.toNanos(advised) : 0;
+        retryLater(i);
     }
 
     private void checkAllUp() {

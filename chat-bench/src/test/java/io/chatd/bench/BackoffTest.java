@@ -42,13 +42,28 @@ class BackoffTest {
             long d = Backoff.delayMillis(0, 9_000, random);
             assertTrue(d >= 0 && d < 9_000, "delay " + d);
             max = Math.max(max, d);
-            // Without advice (none: -1) the attempt's ceiling rules, as before.
+            // Without advice (none, or over: 0 or less) the attempt's ceiling rules.
             assertTrue(Backoff.delayMillis(0, -1, random) < 500);
             assertTrue(Backoff.delayMillis(3, 0, random) < 4000);
             // A window past the server's own cap is taken as a minute, like app.js's ADVISED_MAX_MS.
             assertTrue(Backoff.delayMillis(0, Long.MAX_VALUE, random) < 60_000);
         }
         assertTrue(max > 8_500, "the whole window, far past the first ceiling of 500 ms: up to " + max);
+    }
+
+    @Test
+    void aRetryRefusedWithinTheAdvisedWindowWaitsAMomentOfItsRestNotTheShortBackoff() {
+        SplittableRandom random = new SplittableRandom(5);
+        long max = 0;
+        for (int i = 0; i < 10_000; i++) {
+            // The second attempt, 15 s of the window left: anywhere in those 15 s, not within the 1 s ceiling.
+            long d = Backoff.delayMillis(1, 15_000, random);
+            assertTrue(d >= 0 && d < 15_000, "delay " + d);
+            max = Math.max(max, d);
+            // Near the window's end the attempt's own ceiling rules again.
+            assertTrue(Backoff.delayMillis(4, 300, random) < 8000);
+        }
+        assertTrue(max > 14_000, "over the whole rest of the window: up to " + max);
     }
 
     @Test

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -225,7 +227,6 @@ class WebClientSessionBrowserTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void aRestartedServersClientWaitsARandomMomentOfTheWindowItWasAdvisedThenReconnects() throws Exception {
         server.shutdown(Duration.ofSeconds(5));
         ChatServerMain main = new ChatServerMain();
@@ -239,16 +240,13 @@ class WebClientSessionBrowserTest {
         try (TestClient carol = TestClient.connect(port, "carol")) {
             carol.expect("welcome"); // 2 connections at 1 handshake a second: a 2 s window
             // The delay is Math.random() times the window: pinned, 1.8 s tells the window from the usual [0, 0.5 s).
-            alice.script("Math.random = () => 0.9; window.__statuses = [];"
-                    + " const status = document.getElementById('status');"
-                    + " new MutationObserver(() => window.__statuses.push({t: Date.now(), state: status.dataset.state,"
-                    + " text: status.textContent})).observe(status,"
-                    + " {attributes: true, childList: true, characterData: true, subtree: true});");
+            alice.script("Math.random = () => 0.9;");
+            recordStatuses(alice);
             server.shutdown(Duration.ofSeconds(5));
             server = ChatServer.start(config, "127.0.0.1", port, 2); // the same port, as a restart
         }
         alice.awaitConnectedAs("alice");
-        List<Map<String, Object>> statuses = (List<Map<String, Object>>) alice.script("return window.__statuses");
+        List<Map<String, Object>> statuses = recordedStatuses(alice);
         int waiting = indexOfState(statuses, "waiting", 0);
         int connecting = indexOfState(statuses, "connecting", waiting + 1);
         assertTrue(waiting >= 0 && connecting > waiting, "statuses: " + statuses);
@@ -257,6 +255,65 @@ class WebClientSessionBrowserTest {
         long waited = ((Number) statuses.get(connecting).get("t")).longValue()
                 - ((Number) statuses.get(waiting).get("t")).longValue();
         assertTrue(waited >= 1700 && waited < 5000, "the first retry came " + waited + " ms after the close: " + statuses);
+    }
+
+    @Test
+    void aRetryRefusedWithinTheAdvisedWindowWaitsAMomentOfWhatIsLeftOfIt() throws Exception {
+        server.shutdown(Duration.ofSeconds(5));
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory",
+                "--reconnect-rate", "1");
+        server = ChatServer.start(main.toChatConfig(), "127.0.0.1", 0, 2);
+        url = "http://127.0.0.1:" + server.port() + "/";
+        alice.logIn(url);
+        List<TestClient> others = new ArrayList<>();
+        try {
+            for (String name : List.of("carol", "dave", "erin")) {
+                others.add(TestClient.connect(server.port(), name));
+                others.get(others.size() - 1).expect("welcome");
+            }
+            // 4 connections at 1 handshake a second: a 4 s window. Pinned at half of it, the first retry comes 2 s
+            // after the close and is refused (nothing restarts); the next waits half of the 2 s left, about 1 s,
+            // where the backoff of a second attempt alone would wait half of 1 s.
+            alice.script("Math.random = () => 0.5;");
+            recordStatuses(alice);
+            server.shutdown(Duration.ofSeconds(5));
+            server = null;
+        } finally {
+            others.forEach(TestClient::close);
+        }
+        alice.await("a second retry", d -> waitingTexts(recordedStatuses(alice)).size() >= 2);
+        List<String> waiting = waitingTexts(recordedStatuses(alice));
+        assertTrue(waiting.get(0).endsWith("reconnecting in 2.0 s"), "first: " + waiting);
+        Matcher delay = Pattern.compile("reconnecting in (\\d+\\.\\d) s$").matcher(waiting.get(1));
+        assertTrue(delay.find(), "second: " + waiting);
+        double seconds = Double.parseDouble(delay.group(1));
+        assertTrue(seconds >= 0.8 && seconds <= 1.0, "half of the rest of the window, not of the 1 s backoff: " + waiting);
+    }
+
+    /** Starts recording every change of the status line: time, state and text. */
+    private static void recordStatuses(Browser browser) {
+        browser.script("window.__statuses = []; const status = document.getElementById('status');"
+                + " new MutationObserver(() => window.__statuses.push({t: Date.now(), state: status.dataset.state,"
+                + " text: status.textContent})).observe(status,"
+                + " {attributes: true, childList: true, characterData: true, subtree: true});");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> recordedStatuses(Browser browser) {
+        return (List<Map<String, Object>>) browser.script("return window.__statuses");
+    }
+
+    /** The texts of the distinct "waiting" statuses, in order (a status can be recorded more than once). */
+    private static List<String> waitingTexts(List<Map<String, Object>> statuses) {
+        List<String> texts = new ArrayList<>();
+        for (Map<String, Object> status : statuses) {
+            String text = (String) status.get("text");
+            if ("waiting".equals(status.get("state")) && (texts.isEmpty() || !texts.get(texts.size() - 1).equals(text))) {
+                texts.add(text);
+            }
+        }
+        return texts;
     }
 
     private static int indexOfState(List<Map<String, Object>> statuses, String state, int from) {

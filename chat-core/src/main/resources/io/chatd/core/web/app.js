@@ -109,6 +109,9 @@
     // The window the server advised (`reconnect`) before closing the current socket: the first retry after that
     // close waits a random moment of it, so a whole server's clients do not come back at once. 0: none.
     advisedMs: 0,
+    // When that window ends (Date.now() ms), until a socket opens again; 0: none. A retry refused meanwhile (the
+    // server is restarting) waits a random moment of what is left of it, not the short backoff.
+    advisedUntil: 0,
     stopped: true,       // the user disconnected, or a close forbade retrying
     everOpened: false,   // a socket opened since the last Connect: later failures are worth retrying
     // Every room in the list is a room we want to be in: after a reconnect the ones not joined are re-joined.
@@ -531,6 +534,7 @@
       life.opened = true;
       life.openedAt = Date.now();
       state.everOpened = true;
+      state.advisedUntil = 0;
       setStatus("opening", "opening\u2026");
     };
     ws.onmessage = (event) => {
@@ -606,9 +610,9 @@
     if (life.opened && code !== 4000 && Date.now() - life.openedAt >= STABLE_MS) {
       state.attempt = 0;
     }
-    const advised = state.advisedMs;
+    if (state.advisedMs > 0) state.advisedUntil = Date.now() + state.advisedMs;
     state.advisedMs = 0;
-    scheduleRetry(what, advised);
+    scheduleRetry(what);
   }
 
   /** Gives up until the person clicks Connect again: retrying could only fail the same way. */
@@ -621,13 +625,15 @@
   }
 
   /**
-   * Exponential backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)). The first retry after
-   * a close the server advised a window for (`advisedMs`) waits a random delay in [0, window) instead; the
-   * attempt still counts, so if it fails the usual backoff continues.
+   * Exponential backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)). Within a window the
+   * server advised (`advisedUntil`) the ceiling is what is left of the window when that is longer: the first retry
+   * after the close waits a random moment of the whole window, one refused meanwhile a random moment of the rest,
+   * so the clients refused while their server restarts do not all return in its first seconds.
    */
-  function scheduleRetry(what, advisedMs) {
+  function scheduleRetry(what) {
     if (state.stopped) return;
-    const ceiling = advisedMs > 0 ? advisedMs : Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** state.attempt);
+    const backoff = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** state.attempt);
+    const ceiling = Math.max(backoff, state.advisedUntil - Date.now());
     const delay = Math.random() * ceiling;
     state.attempt = Math.min(state.attempt + 1, 30);
     setStatus("waiting", what + " \u2014 reconnecting in " + (delay / 1000).toFixed(1) + " s");
@@ -1017,6 +1023,7 @@
     state.stopped = false;
     state.everOpened = false;
     state.attempt = 0;
+    state.advisedUntil = 0;
     state.closeReason = "";
     showError("");
     saveSession();
