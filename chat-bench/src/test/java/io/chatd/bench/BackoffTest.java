@@ -37,33 +37,34 @@ class BackoffTest {
     @Test
     void theFirstRetryAfterAnAdvisedCloseIsJitteredOverTheWholeWindowNotTheFirstCeiling() {
         SplittableRandom random = new SplittableRandom(7);
-        long max = 0;
-        for (int i = 0; i < 10_000; i++) {
-            long d = Backoff.delayMillis(0, 9_000, random);
-            assertTrue(d >= 0 && d < 9_000, "delay " + d);
-            max = Math.max(max, d);
-            // Without advice (none, or over: 0 or less) the attempt's ceiling rules.
-            assertTrue(Backoff.delayMillis(0, -1, random) < 500);
-            assertTrue(Backoff.delayMillis(3, 0, random) < 4000);
-            // A window past the server's own cap is taken as a minute, like app.js's ADVISED_MAX_MS.
-            assertTrue(Backoff.delayMillis(0, Long.MAX_VALUE, random) < 60_000);
-        }
+        long max = largestDelay(0, 9_000, 9_000, random);
         assertTrue(max > 8_500, "the whole window, far past the first ceiling of 500 ms: up to " + max);
+        // Without advice (none, or over: 0 or less) the attempt's ceiling rules.
+        largestDelay(0, -1, 500, random);
+        largestDelay(3, 0, 4000, random);
+        // A window past the server's own cap is taken as a minute, like app.js's ADVISED_MAX_MS.
+        largestDelay(0, Long.MAX_VALUE, 60_000, random);
     }
 
     @Test
     void aRetryRefusedWithinTheAdvisedWindowWaitsAMomentOfItsRestNotTheShortBackoff() {
         SplittableRandom random = new SplittableRandom(5);
+        // The second attempt, 15 s of the window left: anywhere in those 15 s, not within the 1 s ceiling.
+        long max = largestDelay(1, 15_000, 15_000, random);
+        assertTrue(max > 14_000, "over the whole rest of the window: up to " + max);
+        // Near the window's end the attempt's own ceiling rules again.
+        largestDelay(4, 300, 8000, random);
+    }
+
+    /** The largest of 10,000 delays of retry {@code attempt}, each checked to be in [0, {@code ceiling}). */
+    private static long largestDelay(int attempt, long windowLeftMillis, long ceiling, SplittableRandom random) {
         long max = 0;
         for (int i = 0; i < 10_000; i++) {
-            // The second attempt, 15 s of the window left: anywhere in those 15 s, not within the 1 s ceiling.
-            long d = Backoff.delayMillis(1, 15_000, random);
-            assertTrue(d >= 0 && d < 15_000, "delay " + d);
+            long d = Backoff.delayMillis(attempt, windowLeftMillis, random);
+            assertTrue(d >= 0 && d < ceiling, "delay " + d + " of attempt " + attempt + " below " + ceiling);
             max = Math.max(max, d);
-            // Near the window's end the attempt's own ceiling rules again.
-            assertTrue(Backoff.delayMillis(4, 300, random) < 8000);
         }
-        assertTrue(max > 14_000, "over the whole rest of the window: up to " + max);
+        return max;
     }
 
     @Test

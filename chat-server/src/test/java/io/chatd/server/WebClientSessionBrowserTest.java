@@ -228,14 +228,8 @@ class WebClientSessionBrowserTest {
 
     @Test
     void aRestartedServersClientWaitsARandomMomentOfTheWindowItWasAdvisedThenReconnects() throws Exception {
-        server.shutdown(Duration.ofSeconds(5));
-        ChatServerMain main = new ChatServerMain();
-        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory",
-                "--reconnect-rate", "1");
-        ChatConfig config = main.toChatConfig();
-        server = ChatServer.start(config, "127.0.0.1", 0, 2);
+        ChatConfig config = serveWithReconnectRateOne();
         int port = server.port();
-        url = "http://127.0.0.1:" + port + "/";
         alice.logIn(url);
         try (TestClient carol = TestClient.connect(port, "carol")) {
             carol.expect("welcome"); // 2 connections at 1 handshake a second: a 2 s window
@@ -259,12 +253,7 @@ class WebClientSessionBrowserTest {
 
     @Test
     void aRetryRefusedWithinTheAdvisedWindowWaitsAMomentOfWhatIsLeftOfIt() throws Exception {
-        server.shutdown(Duration.ofSeconds(5));
-        ChatServerMain main = new ChatServerMain();
-        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory",
-                "--reconnect-rate", "1");
-        server = ChatServer.start(main.toChatConfig(), "127.0.0.1", 0, 2);
-        url = "http://127.0.0.1:" + server.port() + "/";
+        serveWithReconnectRateOne();
         alice.logIn(url);
         List<TestClient> others = new ArrayList<>();
         try {
@@ -289,6 +278,21 @@ class WebClientSessionBrowserTest {
         assertTrue(delay.find(), "second: " + waiting);
         double seconds = Double.parseDouble(delay.group(1));
         assertTrue(seconds >= 0.8 && seconds <= 1.0, "half of the rest of the window, not of the 1 s backoff: " + waiting);
+    }
+
+    /**
+     * Replaces the test's server by one that advises a reconnect window of 1 s per connection it sends away;
+     * returns its config, to restart it on the same port.
+     */
+    private ChatConfig serveWithReconnectRateOne() throws Exception {
+        server.shutdown(Duration.ofSeconds(5));
+        ChatServerMain main = new ChatServerMain();
+        new CommandLine(main).parseArgs("--host", "127.0.0.1", "--port", "0", "--store", "memory",
+                "--reconnect-rate", "1");
+        ChatConfig config = main.toChatConfig();
+        server = ChatServer.start(config, "127.0.0.1", 0, 2);
+        url = "http://127.0.0.1:" + server.port() + "/";
+        return config;
     }
 
     /** Starts recording every change of the status line: time, state and text. */
