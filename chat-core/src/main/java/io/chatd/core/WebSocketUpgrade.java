@@ -1,5 +1,6 @@
 package io.chatd.core;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -73,12 +74,8 @@ final class WebSocketUpgrade {
         String subprotocol = response.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
         ChannelPipeline p = gate.pipeline();
         gate.write(response, gate.voidPromise()); // encoded now by the HTTP encoder; flushed with the welcome
-        if (p.get(HttpObjectAggregator.class) != null) {
-            p.remove(HttpObjectAggregator.class);
-        }
-        if (p.get(HttpContentCompressor.class) != null) {
-            p.remove(HttpContentCompressor.class);
-        }
+        removeIfPresent(p, HttpObjectAggregator.class);
+        removeIfPresent(p, HttpContentCompressor.class);
         ChannelHandlerContext codec = p.context(HttpServerCodec.class);
         if (codec != null) {
             // Bytes the client sent after its request (none, unless it did not wait for the 101) go to the decoder.
@@ -88,12 +85,17 @@ final class WebSocketUpgrade {
             p.replace(HttpRequestDecoder.class, "wsdecoder", handshaker.decoder());
             p.replace(HttpResponseEncoder.class, "wsencoder", handshaker.encoder());
         }
-        if (p.get(HandshakeDeadline.class) != null) {
-            p.remove(HandshakeDeadline.class); // the loop's Heartbeats watch an open connection
-        }
+        removeIfPresent(p, HandshakeDeadline.class); // the loop's Heartbeats watch an open connection
         p.remove(gate.handler());
         p.fireUserEventTriggered(new HandshakeComplete(request.uri(), request.headers(), subprotocol));
         gate.channel().flush();
+    }
+
+    private static void removeIfPresent(ChannelPipeline p, Class<? extends ChannelHandler> type) {
+        ChannelHandler handler = p.get(type);
+        if (handler != null) {
+            p.remove(handler);
+        }
     }
 
     /** Netty's version-13 handshake, opened up for {@link #upgrade}: one per request, as Netty keeps state in it. */
