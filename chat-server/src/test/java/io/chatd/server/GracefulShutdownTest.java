@@ -15,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
@@ -142,14 +141,12 @@ class GracefulShutdownTest {
 
     /** The daemon in its own process on a free port, with the given --shutdown-grace and no drain delay. */
     private static Process startDaemon(String shutdownGrace, String... extra) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--shutdown-grace",
+        List<String> flags = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--shutdown-grace",
                 shutdownGrace, "--store", "memory", "--no-web-client"));
-        command.addAll(List.of(extra));
-        if (!command.contains("--drain-delay")) {
-            command.addAll(List.of("--drain-delay", "0s"));
+        flags.addAll(List.of(extra));
+        if (!flags.contains("--drain-delay")) {
+            flags.addAll(List.of("--drain-delay", "0s"));
         }
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        return DaemonProcess.start(flags);
     }
 }

@@ -25,14 +25,11 @@ class LogFormatTest {
 
     @Test
     void jsonLogsAreOneObjectPerLineWithTheHandshakesFields() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // The daemon's own logback.xml (the test classpath's logback-test.xml would otherwise win).
         Path config = Path.of("src/main/resources/logback.xml").toAbsolutePath();
-        Process process = new ProcessBuilder(java.toString(), "-Dlogback.configurationFile=" + config,
-                "-cp", System.getProperty("java.class.path"),
-                ChatServerMain.class.getName(), "--host", "127.0.0.1", "--port", "0", "--store", "memory",
-                "--no-web-client", "--drain-delay", "0s", "--log-format", "json")
-                .redirectErrorStream(true).start();
+        Process process = DaemonProcess.start(List.of("-Dlogback.configurationFile=" + config),
+                List.of("--host", "127.0.0.1", "--port", "0", "--store", "memory", "--no-web-client",
+                        "--drain-delay", "0s", "--log-format", "json"));
         List<String> lines = new ArrayList<>();
         try (BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
