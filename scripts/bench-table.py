@@ -97,7 +97,7 @@ for path in sys.argv[1:]:
     elif first.get("scenario") == "memory":
         for jvm in sorted({r.get("phase", "") for r in runs}):
             jvm_runs = [r for r in runs if r.get("phase", "") == jvm]
-            label = {"plain": "plain java -jar", "run": "JVM options of scripts/run"}.get(jvm, jvm or "server")
+            label = {"plain": "plain java -jar", "run": "bin/chatd, as scripts/run starts it"}.get(jvm, jvm or "server")
             table(f"{name}: idle connections ({label})", MEMORY, with_median(jvm_runs, MEMORY))
     elif first.get("scenario") == "restart":
         table(f"{name}: {first.get('connections')} clients reconnecting after a restart", RESTART,
