@@ -33,6 +33,13 @@ ensure_browser() {
       chromium chromium-driver || exit 1
 }
 
+# For scripts/run and scripts/cluster: bin/chatd of the tar.gz (chat-server/src/dist), pointed at this tree's jar
+# and configuration, so that they start the daemon as operators do (conf/jvm.options, the AOT cache on Java 25+).
+CHATD_LAUNCHER=chat-server/src/dist/bin/chatd
+use_source_tree_launcher() {
+  export CHATD_JAR=$PWD/chat-server/target/chat-server.jar CHATD_CONF=$PWD/chat-server/src/dist/conf
+}
+
 # Builds the runnable jars unless they are newer than every source file.
 ensure_built() {
   local jar=chat-server/target/chat-server.jar
