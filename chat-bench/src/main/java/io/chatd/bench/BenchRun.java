@@ -37,6 +37,10 @@ final class BenchRun {
 
     /** Lead time between planning a step and its first message, so the loop is not late from the start. */
     private static final long START_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** memory: the servers count as quiet once they used less than this share of one core over the window. */
+    private static final double QUIET_CORE_SHARE = 0.05;
+    private static final long QUIET_WINDOW_MILLIS = 1000;
+
     /** After all connections are up, idle waits this long before reading the server's RSS. */
     private static final long IDLE_SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final long LOOP_CALL_TIMEOUT_SECONDS = 10;
@@ -69,7 +73,7 @@ final class BenchRun {
         Duration perConnect = o.connectTimeout.plus(o.settle).plusSeconds(10);
         return switch (scenario) {
             case STORM -> perConnect.multipliedBy(o.rounds).plusSeconds(60);
-            case MEMORY -> perConnect.multipliedBy(2).plusSeconds(60);
+            case MEMORY -> perConnect.plus(o.quietWait).multipliedBy(2).plusSeconds(60);
             case RESTART -> perConnect.multipliedBy(2).plus(o.duration).plus(o.restartWait).plusSeconds(60);
             default -> budget(o, 1);
         };
@@ -406,8 +410,9 @@ final class BenchRun {
     }
 
     /**
-     * Memory: RSS with no connection (the fixed part), after --connections and after --add more, each read after
-     * --settle; the growth per added connection is what one more idle connection costs the server.
+     * Memory: RSS with no connection (the fixed part), after --connections and after --add more, each read once the
+     * server has been quiet for --settle; the growth per added connection is what one more idle connection costs
+     * the server.
      */
     private int memory(Report r, long rssFixed) throws Exception {
         int held = options.connections;
@@ -421,7 +426,7 @@ final class BenchRun {
             r.addJson("error", "connect phase failed");
             return EXIT_FAILED;
         }
-        sleepUntil(System.nanoTime() + options.settle.toNanos());
+        r.add("held_quiet_after_s", "RSS read after (s; -1: never quiet within --quiet-wait)", awaitQuietServer());
         long rssHeld = serverRss();
         Report second = new Report();
         ok = connectUpTo(second, topology.connections);
@@ -432,7 +437,7 @@ final class BenchRun {
             return EXIT_FAILED;
         }
         Sample a = sample(System.nanoTime());
-        sleepUntil(System.nanoTime() + options.settle.toNanos());
+        r.add("added_quiet_after_s", "RSS read after (s; -1: never quiet within --quiet-wait)", awaitQuietServer());
         long rssAll = serverRss();
         int lost = onLoop(() -> connections.lost);
         r.note("memory");
@@ -450,6 +455,35 @@ final class BenchRun {
         }
         addCpu(r, a, sample(System.nanoTime()), -1);
         return lost == 0 ? EXIT_OK : EXIT_FAILED;
+    }
+
+    /**
+     * Waits until the servers have used under {@link #QUIET_CORE_SHARE} of a core in every second of the last
+     * --settle (at least one second), for at most --quiet-wait; returns the seconds that took, or -1 if they never
+     * were. The compilations a connect burst sets off, and the first heartbeat pings 25 s later, hold tens of MB of
+     * native memory while they run, which the JVM gives back seconds after (its chunk pool is emptied every 5 s,
+     * and bin/chatd trims the native heap every 2 s). Read sooner, that memory counts as the connections' RSS in
+     * some runs and not in others.
+     */
+    private double awaitQuietServer() throws InterruptedException {
+        if (!options.server.any()) {
+            return 0;
+        }
+        long windows = Math.max(1, options.settle.toMillis() / QUIET_WINDOW_MILLIS);
+        long start = System.nanoTime();
+        long deadline = start + options.quietWait.toNanos();
+        double before = options.server.read().cpu();
+        long quiet = 0;
+        while (System.nanoTime() - deadline < 0) {
+            Thread.sleep(QUIET_WINDOW_MILLIS);
+            double now = options.server.read().cpu();
+            quiet = now - before < QUIET_CORE_SHARE * QUIET_WINDOW_MILLIS / 1000.0 ? quiet + 1 : 0;
+            if (quiet == windows) {
+                return (System.nanoTime() - start) / 1e9;
+            }
+            before = now;
+        }
+        return -1;
     }
 
     // ---- idle ----

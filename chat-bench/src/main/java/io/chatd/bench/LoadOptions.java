@@ -91,9 +91,15 @@ final class LoadOptions {
     int add;
 
     @Option(names = "--settle", defaultValue = "2s", converter = DurationConverter.class,
-            description = "storm, memory: wait after connecting before reading the server's CPU and RSS, so work "
-                    + "queued by the last connections is counted (default: ${DEFAULT-VALUE}).")
+            description = "storm: wait after connecting before reading the server's CPU, so work queued by the "
+                    + "last connections is counted. memory: how long the server must have been quiet (under 5% of "
+                    + "a core in every second of it) before each RSS reading (default: ${DEFAULT-VALUE}).")
     Duration settle;
+
+    @Option(names = "--quiet-wait", defaultValue = "60s", converter = DurationConverter.class,
+            description = "memory: the most to wait for --settle's quiet before each RSS reading; past it the RSS "
+                    + "is read anyway, and the report says -1 (default: ${DEFAULT-VALUE}).")
+    Duration quietWait;
 
     @Option(names = "--ready-file",
             description = "restart: file written once every client is connected and held for --duration; the "
@@ -150,8 +156,8 @@ final class LoadOptions {
         if (add < 1) {
             return "--add must be at least 1";
         }
-        if (settle.isNegative()) {
-            return "--settle must not be negative";
+        if (settle.isNegative() || quietWait.isNegative()) {
+            return "--settle and --quiet-wait must not be negative";
         }
         for (Duration d : new Duration[] {connectTimeout, handshakeTimeout, drainTimeout, restartWait}) {
             if (d.isNegative() || d.isZero()) {

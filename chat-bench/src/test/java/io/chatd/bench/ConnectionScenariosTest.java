@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +69,7 @@ class ConnectionScenariosTest {
         try (TestServer server = TestServer.start(b -> b.defaultRoom(""))) {
             long self = ProcessHandle.current().pid(); // the server runs in this JVM
             BenchCli.Result r = bench("memory", "--connections", "100", "--add", "150", "--settle", "0",
-                    "--server-pid", String.valueOf(self), "--url", url(server.port()));
+                    "--quiet-wait", "20s", "--server-pid", String.valueOf(self), "--url", url(server.port()));
             assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
             JsonObject j = r.report();
             assertEquals(100, j.get("held_connected").getAsInt());
@@ -80,7 +81,34 @@ class ConnectionScenariosTest {
             // back between the two readings (it did, once, under load).
             assertTrue(j.get("server_rss_all_kib").getAsLong() > 0);
             assertNotNull(j.get("server_rss_per_added_conn_bytes").getAsDouble());
+            // Each reading waited for the server (this JVM, idle but for the bench) to go quiet.
+            assertTrue(j.get("held_quiet_after_s").getAsDouble() >= 1, r.out());
+            assertTrue(j.get("added_quiet_after_s").getAsDouble() >= 1, r.out());
             assertEquals(250, server.chat().stats().connectionsOpened());
+        }
+    }
+
+    @Test
+    void memoryReadsTheRssAnywayWhenTheServerNeverGoesQuietAndSaysSo() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread busy = new Thread(() -> {
+            while (!stop.get()) {
+                Thread.onSpinWait(); // a core's worth of server CPU
+            }
+        });
+        try (TestServer server = TestServer.start(b -> b.defaultRoom(""))) {
+            busy.start();
+            long self = ProcessHandle.current().pid();
+            BenchCli.Result r = bench("memory", "--connections", "20", "--add", "30", "--settle", "0",
+                    "--quiet-wait", "1500ms", "--server-pid", String.valueOf(self), "--url", url(server.port()));
+            assertEquals(BenchRun.EXIT_OK, r.status(), r.out());
+            JsonObject j = r.report();
+            assertEquals(-1, j.get("held_quiet_after_s").getAsDouble());
+            assertEquals(-1, j.get("added_quiet_after_s").getAsDouble());
+            assertTrue(j.get("server_rss_all_kib").getAsLong() > 0);
+        } finally {
+            stop.set(true);
+            busy.join();
         }
     }
 
