@@ -462,7 +462,7 @@ final class BenchRun {
      * --settle (at least one second), for at most --quiet-wait; returns the seconds that took, or -1 if they never
      * were. The compilations a connect burst sets off, and the first heartbeat pings 25 s later, hold tens of MB of
      * native memory while they run, which the JVM gives back seconds after (its chunk pool is emptied every 5 s,
-     * and bin/chatd trims the native heap every 10 s). Read sooner, that memory counts as the connections' RSS in
+     * and a JVM that trims its native heap returns it to the OS). Read sooner, that memory counts as the connections' RSS in
      * some runs and not in others.
      */
     private double awaitQuietServer() throws InterruptedException {
@@ -477,6 +477,9 @@ final class BenchRun {
         while (System.nanoTime() - deadline < 0) {
             Thread.sleep(QUIET_WINDOW_MILLIS);
             double now = options.server.read().cpu();
+            if (Double.isNaN(now)) {
+                return -1; // the server exited
+            }
             quiet = now - before < QUIET_CORE_SHARE * QUIET_WINDOW_MILLIS / 1000.0 ? quiet + 1 : 0;
             if (quiet == windows) {
                 return (System.nanoTime() - start) / 1e9;
