@@ -462,8 +462,8 @@ final class BenchRun {
      * --settle (at least one second), for at most --quiet-wait; returns the seconds that took, or -1 if they never
      * were. The compilations a connect burst sets off, and the first heartbeat pings 25 s later, hold tens of MB of
      * native memory while they run, which the JVM gives back seconds after (its chunk pool is emptied every 5 s,
-     * and a JVM that trims its native heap returns it to the OS). Read sooner, that memory counts as the connections' RSS in
-     * some runs and not in others.
+     * and a JVM that trims its native heap returns it to the OS). Read sooner, that memory counts as the
+     * connections' RSS in some runs and not in others.
      */
     private double awaitQuietServer() throws InterruptedException {
         if (!options.server.any()) {
