@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.ImmediateEventExecutor;
@@ -70,6 +69,8 @@ public final class Chat implements AutoCloseable {
     private final ChatHttpHandler httpHandler;
     /** Immutable, so one serves every connection: building it per handshake was a measurable share of the garbage. */
     private final WebSocketServerProtocolConfig protocolConfig;
+    /** Stateless, so one serves every connection. */
+    private final ProtocolErrorHandler protocolErrors;
     private final ConnectionLimiter connectionLimiter;
     /** Immutable, so one serves every connection. */
     private final WriteBufferWaterMark writeBufferWaterMark;
@@ -108,6 +109,7 @@ public final class Chat implements AutoCloseable {
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
         this.protocolConfig = protocolConfig(config);
+        this.protocolErrors = new ProtocolErrorHandler(config.maxFrameBytes(), "websocket");
         this.httpHandler = new ChatHttpHandler(config, this,
                 // Echoed when offered; browsers carrying a token offer it next to "bearer.TOKEN" (BearerTokens).
                 new WebSocketUpgrade(BearerTokens.SUBPROTOCOL, protocolConfig.decoderConfig()));
@@ -240,8 +242,7 @@ public final class Chat implements AutoCloseable {
         // The gate upgrades (WebSocketUpgrade): the handshake handler Netty adds with it would never run.
         pipeline.remove(WebSocketUpgrade.NETTY_HANDSHAKE_HANDLER);
         // Before the protocol handler, after the decoder and UTF-8 validator it installs before itself.
-        pipeline.addBefore("websocket", "protocol-errors", ProtocolErrorHandler.INSTANCE);
-        pipeline.addLast("websocket-aggregator", new WebSocketFrameAggregator(config.maxFrameBytes()));
+        pipeline.addBefore("websocket", "protocol-errors", protocolErrors);
         pipeline.addLast("handshake-deadline", new HandshakeDeadline(config));
         pipeline.addLast("chat-frames", new ChatFrameHandler(this));
     }
@@ -263,7 +264,9 @@ public final class Chat implements AutoCloseable {
                         .expectMaskedFrames(true)
                         // ProtocolErrorHandler closes instead, lingering so the close frame survives.
                         .closeOnProtocolViolation(false)
-                        .withUTF8Validator(true)
+                        // ChatFrameHandler checks each whole text message: a validator of its own in every
+                        // pipeline would cost each idle connection 88 bytes.
+                        .withUTF8Validator(false)
                         .build())
                 .build();
     }

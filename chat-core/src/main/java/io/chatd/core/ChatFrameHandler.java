@@ -1,6 +1,8 @@
 package io.chatd.core;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.Han
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -173,9 +176,18 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             if (msg instanceof TextWebSocketFrame && connection != null && !closing) {
+                ByteBuf utf8 = ((TextWebSocketFrame) msg).content();
+                if (!ByteBufUtil.isText(utf8, StandardCharsets.UTF_8)) {
+                    // RFC 6455 8.1: text that is not UTF-8 fails the connection. Checked here, on the whole
+                    // message, rather than by a validator of its own in every pipeline (see Chat.protocolConfig).
+                    log.debug("closing {}: a text message that is not UTF-8", ctx.channel().id());
+                    closing = true;
+                    Disconnect.closeLingering(ctx.channel(), CloseCodes.INVALID_PAYLOAD, "invalid UTF-8");
+                    return;
+                }
                 chat.stats().messagesReceived.increment();
                 if (admit(ctx)) {
-                    onText(((TextWebSocketFrame) msg).text());
+                    onText(utf8.toString(StandardCharsets.UTF_8));
                 }
             } else if (msg instanceof BinaryWebSocketFrame) {
                 Disconnect.close(ctx.channel(), CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported");

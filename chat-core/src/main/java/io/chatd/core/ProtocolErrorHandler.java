@@ -5,8 +5,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import org.slf4j.Logger;
@@ -27,20 +31,39 @@ import org.slf4j.LoggerFactory;
  * It also ends the closing handshakes: it echoes the close frame of a client that begins one and closes (Netty's
  * protocol handler would need the channel's handshaker for that, which {@link WebSocketUpgrade} does not keep, to
  * save memory), and a client's close frame that answers the server's closes the connection.
- * Stateless: one instance serves every channel.
+ *
+ * <p>It adds the {@link WebSocketFrameAggregator} to a pipeline when the first fragmented message arrives. Browsers
+ * send every message as one frame, so most connections never need one, and an aggregator in every pipeline would
+ * cost each idle connection 112 bytes. (The decoder already refuses a continuation outside a fragmented message.)
+ * Stateless: one instance serves every channel of a {@link Chat}.
  */
 @ChannelHandler.Sharable
 final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ProtocolErrorHandler.class);
 
-    static final ProtocolErrorHandler INSTANCE = new ProtocolErrorHandler();
+    /** Name of the aggregator in the pipeline, once added. */
+    static final String AGGREGATOR = "websocket-aggregator";
 
-    private ProtocolErrorHandler() {
+    private final int maxMessageBytes;
+    /** Name of the handler the aggregator follows: Netty's protocol handler, which would close on its errors at once. */
+    private final String aggregatorAfter;
+
+    /**
+     * @param maxMessageBytes the largest message a fragmented one may add up to
+     * @param aggregatorAfter the handler after which the aggregator goes, once needed
+     */
+    ProtocolErrorHandler(int maxMessageBytes, String aggregatorAfter) {
+        this.maxMessageBytes = maxMessageBytes;
+        this.aggregatorAfter = aggregatorAfter;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (isFirstFragment(msg) && ctx.pipeline().get(AGGREGATOR) == null) {
+            // The frame goes on below, so the aggregator, next after the protocol handler, starts with it.
+            ctx.pipeline().addAfter(aggregatorAfter, AGGREGATOR, new WebSocketFrameAggregator(maxMessageBytes));
+        }
         if (msg instanceof CloseWebSocketFrame close) {
             if (ctx.channel().attr(Disconnect.CLOSE_SENT).get() != null) {
                 // The answer to our own close frame: the closing handshake is complete, and the server closes the
@@ -63,6 +86,11 @@ final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireChannelRead(msg);
+    }
+
+    private static boolean isFirstFragment(Object msg) {
+        return (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)
+                && !((WebSocketFrame) msg).isFinalFragment();
     }
 
     /** Status codes an endpoint may put in a close frame (RFC 6455 7.4.1 and 7.4.2, IANA's 1012-1014). */

@@ -21,7 +21,7 @@ class ProtocolErrorHandlerTest {
     @Test
     void aFrameWrittenAfterTheCloseFrameDoesNotCutTheCloseShort() {
         EmbeddedChannel channel = new EmbeddedChannel();
-        channel.pipeline().addLast("protocol-errors", ProtocolErrorHandler.INSTANCE);
+        channel.pipeline().addLast("protocol-errors", new ProtocolErrorHandler(65536, "websocket"));
         channel.pipeline().addLast("websocket", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig
                 .newBuilder().websocketPath("/ws").sendCloseFrame(null).build()));
         try {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,31 @@ class RfcComplianceTest {
             ws.sendFrame(0x80 | RawWebSocket.TEXT, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'});
             assertEquals(CloseCodes.INVALID_PAYLOAD, readUntilClose(ws).closeCode());
             assertNoFurtherFrame(ws);
+        }
+    }
+
+    @Test
+    void invalidUtf8InAFragmentedMessageClosesWith1007AndNothingElse() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/ws?user=alice")) {
+            ws.sendFrame(RawWebSocket.TEXT, new byte[] {'{', '"'}); // first fragment, not final
+            ws.sendFrame(0x80 /* continuation, final */, new byte[] {(byte) 0xC3, (byte) 0x28, '"', '}'});
+            assertEquals(CloseCodes.INVALID_PAYLOAD, readUntilClose(ws).closeCode());
+            assertNoFurtherFrame(ws);
+        }
+    }
+
+    @Test
+    void aCharacterSplitBetweenFragmentsIsText() throws IOException {
+        byte[] message = "{\"type\":\"ping\",\"id\":\"caf\u00e9\"}".getBytes(StandardCharsets.UTF_8);
+        int split = new String(message, StandardCharsets.UTF_8).indexOf('\u00e9') + 1; // between é's two bytes
+        try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/ws?user=alice")) {
+            ws.sendFrame(RawWebSocket.TEXT, Arrays.copyOfRange(message, 0, split));
+            ws.sendFrame(0x80, Arrays.copyOfRange(message, split, message.length));
+            String pong = "";
+            while (!pong.contains("\"pong\"")) {
+                pong = new String(ws.readFrame().payload(), StandardCharsets.UTF_8);
+            }
+            assertTrue(pong.contains("caf\u00e9"), pong);
         }
     }
 

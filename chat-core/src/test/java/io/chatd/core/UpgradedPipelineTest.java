@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,6 +19,9 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
@@ -54,9 +58,30 @@ class UpgradedPipelineTest {
                 assertFalse(ch.hasAttr(AttributeKey.valueOf(WebSocketServerHandshaker.class, "HANDSHAKER")));
                 return handlers;
             }).get(10, TimeUnit.SECONDS);
-            // The WebSocket codec (decoder, encoder, UTF-8 validator, protocol handler, protocol errors,
-            // aggregator) and chat's frame handler; nothing of the HTTP side, and no timer of its own (Heartbeats).
-            assertEquals(7, names.size(), names.toString());
+            // The WebSocket codec (decoder, encoder, protocol errors, protocol handler) and chat's frame handler;
+            // nothing of the HTTP side, no timer of its own (Heartbeats), no UTF-8 validator (chat-frames checks
+            // each message) and no aggregator until a fragmented message needs one.
+            assertEquals(List.of("wsencoder=WebSocket13FrameEncoder", "wsdecoder=WebSocket13FrameDecoder",
+                    "protocol-errors=ProtocolErrorHandler", "websocket=WebSocketServerProtocolHandler",
+                    "chat-frames=ChatFrameHandler"), names);
+        }
+    }
+
+    @Test
+    void theFirstFragmentedMessageBringsTheAggregatorWhichThenStays() throws Exception {
+        try (TestServer server = TestServer.start(); TestClient client = TestClient.connect(server.port(), "alice")) {
+            client.expect("welcome");
+            Channel ch = server.chat().channels().iterator().next();
+            client.sendFrame(new TextWebSocketFrame(false, 0, "{\"type\":\"pi"));
+            client.sendFrame(new ContinuationWebSocketFrame(true, 0, "ng\",\"id\":\"one\"}"));
+            assertEquals("one", client.nextOfType("pong").get("id").getAsString());
+            assertEquals(List.of("websocket", "websocket-aggregator", "chat-frames"),
+                    ch.eventLoop().submit(() -> ch.pipeline().names().subList(3, 6)).get(10, TimeUnit.SECONDS));
+            // A control frame in the middle of the next one passes the aggregator; the message still arrives whole.
+            client.sendFrame(new TextWebSocketFrame(false, 0, "{\"type\":"));
+            client.sendFrame(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
+            client.sendFrame(new ContinuationWebSocketFrame(true, 0, "\"ping\",\"id\":\"two\"}"));
+            assertEquals("two", client.nextOfType("pong").get("id").getAsString());
         }
     }
 

@@ -5,10 +5,12 @@ import io.chatd.core.Chat;
 import io.chatd.core.ChatConfig;
 import io.chatd.core.Transports;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
@@ -30,6 +32,13 @@ public final class ChatServer {
 
     /** How long loops still busy at the end of the grace period get to stop before the store closes anyway. */
     private static final long LOOP_STOP_MILLIS = 5000;
+    /**
+     * Netty's default receive-buffer sizing, one for all connections: each would otherwise hold an allocator of its
+     * own (32 bytes), while the sizing state it adapts lives in each channel's handle anyway. 16 reads per wakeup is
+     * what Netty gives a socket channel by default.
+     */
+    private static final RecvByteBufAllocator RECEIVE_BUFFERS = new AdaptiveRecvByteBufAllocator()
+            .maxMessagesPerRead(16);
 
     private final Transports transport;
     private final int eventLoops;
@@ -84,6 +93,7 @@ public final class ChatServer {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     // No TCP_NODELAY child option: Netty's socket channels enable it already, and setting it
                     // again cost one more system call per accepted connection.
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                     .childHandler(tls == null ? chat.newChannelInitializer() : withTls(tls, chat))
                     .bind(host, port).sync().channel();
             ChatServer server = new ChatServer(chat, group, serverChannel, transport, threads);
