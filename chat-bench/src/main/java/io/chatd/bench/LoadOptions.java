@@ -92,7 +92,7 @@ final class LoadOptions {
 
     @Option(names = "--settle", defaultValue = "2s", converter = DurationConverter.class,
             description = "storm: wait after connecting before reading the server's CPU, so work queued by the "
-                    + "last connections is counted. memory: how long the server must have been quiet (under 5% of "
+                    + "last connections is counted. memory: how long the server must have been quiet (under 5%% of "
                     + "a core in every second of it) before each RSS reading (default: ${DEFAULT-VALUE}).")
     Duration settle;
 
