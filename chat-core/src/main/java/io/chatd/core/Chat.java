@@ -241,7 +241,7 @@ public final class Chat implements AutoCloseable {
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig));
         // The gate upgrades (WebSocketUpgrade): the handshake handler Netty adds with it would never run.
         pipeline.remove(WebSocketUpgrade.NETTY_HANDSHAKE_HANDLER);
-        // Before the protocol handler, after the decoder and UTF-8 validator it installs before itself.
+        // Between the decoder and the protocol handler (which adds no UTF-8 validator: see protocolConfig).
         pipeline.addBefore("websocket", "protocol-errors", protocolErrors);
         pipeline.addLast("handshake-deadline", new HandshakeDeadline(config));
         pipeline.addLast("chat-frames", new ChatFrameHandler(this));
