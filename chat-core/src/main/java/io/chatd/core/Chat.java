@@ -61,6 +61,8 @@ public final class Chat implements AutoCloseable {
     /** Request line up to 4 KB, headers up to 8 KB; immutable, so shared by every connection's codec. */
     private static final HttpDecoderConfig HTTP_DECODER_CONFIG = new HttpDecoderConfig()
             .setMaxInitialLineLength(4096).setMaxHeaderSize(8192).setMaxChunkSize(8192);
+    /** Name of Netty's protocol handler in the pipeline: ProtocolErrorHandler puts an aggregator after it. */
+    private static final String PROTOCOL_HANDLER = "websocket";
     private volatile String epoch;
     /** Null on a single node. */
     private final Cluster cluster;
@@ -109,7 +111,7 @@ public final class Chat implements AutoCloseable {
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());
         this.protocolConfig = protocolConfig(config);
-        this.protocolErrors = new ProtocolErrorHandler(config.maxFrameBytes(), "websocket");
+        this.protocolErrors = new ProtocolErrorHandler(config.maxFrameBytes(), PROTOCOL_HANDLER);
         this.httpHandler = new ChatHttpHandler(config, this,
                 // Echoed when offered; browsers carrying a token offer it next to "bearer.TOKEN" (BearerTokens).
                 new WebSocketUpgrade(BearerTokens.SUBPROTOCOL, protocolConfig.decoderConfig()));
@@ -238,11 +240,11 @@ public final class Chat implements AutoCloseable {
         // Netty stops reporting the channel writable past the high mark: that is our slow-consumer signal.
         ch.config().setWriteBufferWaterMark(writeBufferWaterMark);
         pipeline.addLast("chat-http", httpHandler);
-        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(protocolConfig));
+        pipeline.addLast(PROTOCOL_HANDLER, new WebSocketServerProtocolHandler(protocolConfig));
         // The gate upgrades (WebSocketUpgrade): the handshake handler Netty adds with it would never run.
         pipeline.remove(WebSocketUpgrade.NETTY_HANDSHAKE_HANDLER);
         // Between the decoder and the protocol handler (which adds no UTF-8 validator: see protocolConfig).
-        pipeline.addBefore("websocket", "protocol-errors", protocolErrors);
+        pipeline.addBefore(PROTOCOL_HANDLER, "protocol-errors", protocolErrors);
         pipeline.addLast("handshake-deadline", new HandshakeDeadline(config));
         pipeline.addLast("chat-frames", new ChatFrameHandler(this));
     }
