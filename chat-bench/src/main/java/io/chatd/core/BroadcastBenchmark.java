@@ -81,7 +81,7 @@ public class BroadcastBenchmark {
                 heartbeats = chat.heartbeatsFor(ch.eventLoop());
                 loop = ch;
             }
-            Connection connection = new Connection(ch, "c" + i, "u" + i, flusher, heartbeats);
+            Connection connection = new Connection(ch, "u" + i, flusher, heartbeats);
             chat.opened(connection);
             connection.joined("bench");
             chat.rooms().join(connection, "bench");

@@ -118,7 +118,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
         }
         String user = identity.user();
         EventLoop loop = ctx.channel().eventLoop();
-        connection = new Connection(ctx.channel(), ConnectionIds.next(), user, chat.flusherFor(loop),
+        connection = new Connection(ctx.channel(), user, chat.flusherFor(loop),
                 chat.heartbeatsFor(loop));
         connection.heartbeats.watch(connection);
         expireAt(ctx.channel(), identity.expiresAt());
@@ -131,14 +131,15 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             connection.joined(defaultRoom);
         }
         // Welcome first: the join notice of the default room must not arrive before it.
-        connection.send(ServerMessages.welcome(alloc(), user, connection.id, List.copyOf(connection.rooms()),
+        String session = connection.id();
+        connection.send(ServerMessages.welcome(alloc(), user, session, List.copyOf(connection.rooms()),
                 chat.epoch()));
         if (joinDefault) {
             chat.rooms().join(connection, defaultRoom);
         }
         // Private messages stored while the user was offline follow the welcome.
         chat.privates().connected(connection);
-        log.debug("open {} user={}", connection.id, user);
+        log.debug("open {} user={}", session, user);
     }
 
     @Override
@@ -156,7 +157,9 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 chat.roomOccupancy().exit(room);
             }
             chat.closed(connection);
-            log.debug("close {} user={}", connection.id, connection.user);
+            if (log.isDebugEnabled()) { // the id's text is made for the log alone here
+                log.debug("close {} user={}", connection.id(), connection.user);
+            }
         }
         ctx.fireChannelInactive();
     }
@@ -218,7 +221,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
                 closing = true;
                 chat.stats().rateLimited.increment();
                 chat.stats().floodDisconnects.increment();
-                log.info("closing {} user={}: flooding past the rate limit", connection.id, connection.user);
+                log.info("closing {} user={}: flooding past the rate limit", connection.id(), connection.user);
                 Disconnect.closeLingering(ctx.channel(), CloseCodes.FLOODING, "flooding");
                 return false;
         }
@@ -234,7 +237,7 @@ final class ChatFrameHandler extends ChannelInboundHandlerAdapter {
             sendError(e.code, e.getMessage(), e.requestId);
         } catch (RuntimeException e) {
             // A bug of ours must cost one request, never the connection.
-            log.warn("failed to handle a request on {}", connection.id, e);
+            log.warn("failed to handle a request on {}", connection.id(), e);
             sendError(ErrorCode.INTERNAL, "the server failed to handle the request", requestId);
         }
     }

@@ -232,7 +232,7 @@ final class ClusterRooms {
             return null;
         }
         for (Connection c : users.connections(user)) {
-            if (c.id.equals(connectionId)) {
+            if (c.id().equals(connectionId)) {
                 return c;
             }
         }

@@ -15,7 +15,9 @@ final class Connection {
     static final AttributeKey<Connection> KEY = AttributeKey.valueOf(Connection.class, "connection");
 
     final Channel channel;
-    final String id;
+    /** The id's 96 bits, as numbers: see {@link ConnectionIds}. */
+    private final long idHigh;
+    private final int idLow;
     final String user;
     /**
      * Rooms joined, in join order; null while none. A list, made at the first join: most connections are in one
@@ -43,12 +45,18 @@ final class Connection {
     /** Stored private messages on their way to this connection, in pages; null until the first. Loop-owned. */
     Backlog<io.chatd.core.store.PrivateMessage> storedPrivates;
 
-    Connection(Channel channel, String id, String user, LoopFlusher flusher, Heartbeats heartbeats) {
+    Connection(Channel channel, String user, LoopFlusher flusher, Heartbeats heartbeats) {
         this.channel = channel;
-        this.id = id;
+        this.idHigh = ConnectionIds.nextHigh();
+        this.idLow = ConnectionIds.nextLow();
         this.user = user;
         this.flusher = flusher;
         this.heartbeats = heartbeats;
+    }
+
+    /** The connection id, as the welcome tells it to the client (16 URL-safe characters); made at each call. */
+    String id() {
+        return ConnectionIds.format(idHigh, idLow);
     }
 
     /** The rooms joined, in join order; empty while none. Only on the channel's loop; do not keep. */
@@ -105,6 +113,6 @@ final class Connection {
 
     @Override
     public String toString() {
-        return "Connection{" + id + ", user=" + user + '}';
+        return "Connection{" + id() + ", user=" + user + '}';
     }
 }

@@ -3,7 +3,11 @@ package io.chatd.core;
 import java.security.SecureRandom;
 import java.util.Base64;
 
-/** Generates connection ids: random, so they reveal nothing about the server or the order of connections. */
+/**
+ * Connection ids: 96 random bits, so they reveal nothing about the server or the order of connections. A
+ * {@link Connection} keeps them as a long and an int (12 bytes) rather than as their 16-character text (a String
+ * and its array, 56 bytes), which it makes only when it is sent or logged.
+ */
 final class ConnectionIds {
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -12,10 +16,25 @@ final class ConnectionIds {
     private ConnectionIds() {
     }
 
-    /** 96 random bits, 16 URL-safe characters. */
-    static String next() {
+    /** The first 64 random bits of a new id. */
+    static long nextHigh() {
+        return RANDOM.nextLong();
+    }
+
+    /** The last 32 random bits of a new id. */
+    static int nextLow() {
+        return RANDOM.nextInt();
+    }
+
+    /** The id's text: the 12 bytes, high first, in 16 URL-safe characters. */
+    static String format(long high, int low) {
         byte[] bytes = new byte[12];
-        RANDOM.nextBytes(bytes);
+        for (int i = 0; i < 8; i++) {
+            bytes[i] = (byte) (high >>> (56 - 8 * i));
+        }
+        for (int i = 0; i < 4; i++) {
+            bytes[8 + i] = (byte) (low >>> (24 - 8 * i));
+        }
         return ENCODER.encodeToString(bytes);
     }
 }

@@ -505,7 +505,7 @@ final class Privates {
      */
     void read(Connection reader, String with, long seq, String requestId) {
         if (cluster != null) {
-            cluster.read(reader.user, with, seq, reader.id).whenComplete((known, error) -> {
+            cluster.read(reader.user, with, seq, reader.id()).whenComplete((known, error) -> {
                 if (error != null) {
                     stats.errorSent(ErrorCode.STORE_FAILED);
                     reader.send(ServerMessages.error(alloc, ErrorCode.STORE_FAILED,

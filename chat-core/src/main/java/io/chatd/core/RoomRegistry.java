@@ -97,7 +97,7 @@ final class RoomRegistry {
         }
         presence.joinedHere(connection, room, now());
         if (firstOfUser) {
-            cluster.cluster().joined(room.name, connection.user, connection.id);
+            cluster.cluster().joined(room.name, connection.user, connection.id());
         }
     }
 
@@ -236,7 +236,7 @@ final class RoomRegistry {
                     presence.leftHere(connection, room, now());
                 }
                 if (lastOfUser) {
-                    cluster.cluster().left(roomName, connection.user, connection.id);
+                    cluster.cluster().left(roomName, connection.user, connection.id());
                 }
                 if (room.isEmpty()) {
                     cluster.removed(room);
@@ -320,7 +320,7 @@ final class RoomRegistry {
                                   CompletableFuture<Long> seq) {
         SendId id = claim == null ? null
                 : new SendId(from, clientId, claim.digest);
-        cluster.cluster().publish(roomName, from, content, id, sender == null ? null : sender.id)
+        cluster.cluster().publish(roomName, from, content, id, sender == null ? null : sender.id())
                 .whenComplete((sent, error) -> {
                     if (error != null) {
                         failed(sender, claim, clientId, recentIds, seq, error,

@@ -2,6 +2,7 @@ package io.chatd.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
@@ -45,11 +46,16 @@ class ChatProtocolTest {
         try (TestClient alice = TestClient.connect(server.port(), "alice")) {
             JsonObject welcome = alice.expect("welcome");
             assertEquals("alice", welcome.get("user").getAsString());
-            assertEquals(16, welcome.get("session").getAsString().length());
+            String session = welcome.get("session").getAsString();
+            assertTrue(session.matches("[A-Za-z0-9_-]{16}"), session);
             assertEquals(List.of("lobby"), strings(welcome.getAsJsonArray("rooms")));
             JsonObject join = alice.expect("join");
             assertEquals("lobby", join.get("room").getAsString());
             assertTrue(join.get("ts").getAsLong() > 0);
+            try (TestClient secondTab = TestClient.connect(server.port(), "alice")) {
+                String other = secondTab.expect("welcome").get("session").getAsString();
+                assertNotEquals(session, other, "a second connection of the same user has its own session");
+            }
         }
     }
 

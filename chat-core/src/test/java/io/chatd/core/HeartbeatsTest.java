@@ -48,7 +48,7 @@ class HeartbeatsTest {
             clock = newChannel();
             heartbeats = new Heartbeats(clock.eventLoop(), config, stats);
         }
-        Connection connection = new Connection(newChannel(), "c-" + user, user, null, heartbeats);
+        Connection connection = new Connection(newChannel(), user, null, heartbeats);
         heartbeats.watch(connection);
         return connection;
     }

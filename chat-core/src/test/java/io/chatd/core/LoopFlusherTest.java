@@ -121,7 +121,7 @@ class LoopFlusherTest {
         Peer peer = connect();
         EventLoop loop = peer.serverSide.eventLoop();
         LoopFlusher flusher = new LoopFlusher(loop, 0);
-        Connection connection = new Connection(peer.serverSide, "c1", "alice", flusher, null);
+        Connection connection = new Connection(peer.serverSide, "alice", flusher, null);
 
         onLoop(loop, () -> {
             connection.send(text("a"));
@@ -137,7 +137,7 @@ class LoopFlusherTest {
     void aQuietLoopFlushesAtOnceEvenWithALongInterval() throws Exception {
         Peer peer = connect();
         LoopFlusher flusher = new LoopFlusher(peer.serverSide.eventLoop(), Duration.ofSeconds(30).toNanos());
-        Connection connection = new Connection(peer.serverSide, "c1", "alice", flusher, null);
+        Connection connection = new Connection(peer.serverSide, "alice", flusher, null);
 
         connection.send(text("hello")); // from a foreign thread: handed to the loop
 
@@ -150,7 +150,7 @@ class LoopFlusherTest {
         Peer peer = connect();
         EventLoop loop = peer.serverSide.eventLoop();
         LoopFlusher flusher = new LoopFlusher(loop, Duration.ofMillis(400).toNanos());
-        Connection connection = new Connection(peer.serverSide, "c1", "alice", flusher, null);
+        Connection connection = new Connection(peer.serverSide, "alice", flusher, null);
 
         onLoop(loop, () -> connection.send(text("1")));
         assertEquals("1", peer.received.poll(5, TimeUnit.SECONDS));
