@@ -73,6 +73,20 @@ ensure_nginx() {
   [[ -x /usr/sbin/nginx ]]
 }
 
+# jemalloc, which bin/chatd preloads where it is installed (it returns the JIT compiler's freed working memory
+# to the OS; docs/operations.md, "Native memory"). The daemon runs without it, so a failed install only warns.
+ensure_jemalloc() {
+  jemalloc_installed && return 0
+  command -v apt-get >/dev/null 2>&1 || return 0
+  echo "installing libjemalloc2 (Debian package, 0.3 MB): bin/chatd runs the JVM on it" >&2
+  apt_install_quietly libjemalloc2
+  jemalloc_installed || echo "note: libjemalloc2 did not install; chatd runs on glibc's malloc" >&2
+}
+jemalloc_installed() {
+  [[ -n $(compgen -G "/usr/lib/*/libjemalloc.so.2" || compgen -G "/lib/*/libjemalloc.so.2" \
+      || compgen -G "/usr/lib64/libjemalloc.so.2" || true) ]]
+}
+
 # The cluster tests (chat-redis, chat-server's ClusterProcessTest) and scripts/bench's cluster scenarios start
 # their own redis-server on free ports.
 ensure_redis() {
