@@ -74,7 +74,8 @@ ensure_nginx() {
 }
 
 # jemalloc, which bin/chatd preloads where it is installed (it returns the JIT compiler's freed working memory
-# to the OS; docs/operations.md, "Native memory: jemalloc"). The daemon runs without it, so a failed install only warns.
+# to the OS; docs/operations.md, "Native memory: jemalloc"). The daemon runs without it, so a failed install
+# only warns.
 ensure_jemalloc() {
   jemalloc_installed && return 0
   command -v apt-get >/dev/null 2>&1 || return 0
