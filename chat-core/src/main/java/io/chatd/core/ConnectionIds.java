@@ -1,5 +1,6 @@
 package io.chatd.core;
 
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -28,13 +29,6 @@ final class ConnectionIds {
 
     /** The id's text: the 12 bytes, high first, in 16 URL-safe characters. */
     static String format(long high, int low) {
-        byte[] bytes = new byte[12];
-        for (int i = 0; i < 8; i++) {
-            bytes[i] = (byte) (high >>> (56 - 8 * i));
-        }
-        for (int i = 0; i < 4; i++) {
-            bytes[8 + i] = (byte) (low >>> (24 - 8 * i));
-        }
-        return ENCODER.encodeToString(bytes);
+        return ENCODER.encodeToString(ByteBuffer.allocate(12).putLong(high).putInt(low).array()); // big-endian
     }
 }
