@@ -84,8 +84,8 @@ ensure_jemalloc() {
   jemalloc_installed || echo "note: libjemalloc2 did not install; chatd runs on glibc's malloc" >&2
 }
 jemalloc_installed() {
-  [[ -n $(compgen -G "/usr/lib/*/libjemalloc.so.2" || compgen -G "/lib/*/libjemalloc.so.2" \
-      || compgen -G "/usr/lib64/libjemalloc.so.2" || true) ]]
+  compgen -G "/usr/lib/*/libjemalloc.so.2" >/dev/null || compgen -G "/lib/*/libjemalloc.so.2" >/dev/null \
+    || compgen -G "/usr/lib64/libjemalloc.so.2" >/dev/null
 }
 
 # The cluster tests (chat-redis, chat-server's ClusterProcessTest) and scripts/bench's cluster scenarios start
