@@ -106,7 +106,8 @@ public final class Chat implements AutoCloseable {
         persister.afterPrune(store -> {
             long now = System.currentTimeMillis();
             rooms.forgetSilent(now - config.historyTtl().toMillis());
-            privates.pruned(now - config.offlineTtl().toMillis(), store.undeliveredBySender());
+            privates.pruned(now - config.offlineTtl().toMillis(), store.undeliveredBySender(),
+                    store.undeliveredRecipients());
         });
         this.recentIds = new RecentIds(config.dedupWindow(), config.dedupMaxIds(), RecentIds.DEFAULT_MAX_IDS_PER_USER,
                 persister.initialState().recentIds());

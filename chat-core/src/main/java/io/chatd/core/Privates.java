@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code stored:true}. Each new connection asks the store thread for its user's stored messages; because that
  * fetch and the storing of a message both run on the store thread, a message stored after a connection's fetch
  * is handed to that connection right after its commit, and one stored before is found by the fetch: never
- * missed, never doubled.
+ * missed, never doubled. A connection of a user nobody stored anything for (most of a reconnect storm) skips
+ * the fetch: see {@link #nothingStoredFor}.
  *
  * <p>What a made-up name costs is bounded. A conversation silent for the offline TTL is forgotten (its numbering
  * continues above a floor: see {@link io.chatd.core.store.StoreState#conversationSeqFloor()}), and stored
@@ -60,6 +62,14 @@ final class Privates {
      */
     private final ConcurrentHashMap<String, Integer> uncommittedBySender = new ConcurrentHashMap<>();
     private final AtomicLong lastStoredId;
+    /**
+     * The users the store may hold messages for: those it named at the start and at the last prune, and every
+     * recipient of a message committed since, until a fetch finds their inbox empty. Changed on the store thread
+     * only, each change of a key atomic with the connect that reads it ({@link #nothingStoredFor}).
+     */
+    private final ConcurrentHashMap<String, Boolean> storedFor = new ConcurrentHashMap<>();
+    /** Whether {@link #storedFor} is complete: not until the store has named its recipients, and never if it cannot. */
+    private volatile boolean storedForKnown;
     /** Null on a single node; with a cluster, messages are numbered, routed and stored there. */
     private final Cluster cluster;
     /** With a cluster: this node's subscription to each user with a connection here. */
@@ -99,6 +109,14 @@ final class Privates {
         }
         this.conversationFloor = new AtomicLong(persister.initialState().conversationSeqFloor());
         this.lastStoredId = new AtomicLong(persister.initialState().lastPrivateId());
+        if (cluster == null && storesOffline()) {
+            // Queued first, so every commit's note in storedFor comes after it; until it ran, connects fetch.
+            persister.readBetweenWrites(MessageStore::undeliveredRecipients, (recipients, error) -> {
+                if (error == null) {
+                    recipients.ifPresent(this::storedForIs);
+                }
+            });
+        }
     }
 
     /** Whether messages to offline users are stored (otherwise they get {@code user_offline}). */
@@ -151,6 +169,7 @@ final class Privates {
         }, () -> {
             if (stored != null) {
                 dequeued(from);
+                storedFor.put(to, Boolean.TRUE); // before the hand-over: see nothingStoredFor
                 deliverToFetched(stored);
             }
             whenDurable.accept(sent);
@@ -326,9 +345,11 @@ final class Privates {
     /**
      * After a prune, on the store thread: forgets conversations silent since {@code cutoffMillis} (raising the
      * floor first, so that a send racing the removal still numbers above it), and takes the waiting counts
-     * from the store, which dropped expired messages and those past a recipient's cap, plus those not yet committed.
+     * from the store, which dropped expired messages and those past a recipient's cap, plus those not yet committed;
+     * and whom it still holds messages for ({@link #storedFor}), when it can tell.
      */
-    void pruned(long cutoffMillis, Map<String, Integer> waitingNow) {
+    void pruned(long cutoffMillis, Map<String, Integer> waitingNow, Optional<Set<String>> recipientsNow) {
+        recipientsNow.ifPresent(this::storedForIs);
         for (Map.Entry<String, Conversation> e : conversations.entrySet()) {
             conversations.computeIfPresent(e.getKey(), (key, c) -> {
                 if (c.lastTs >= cutoffMillis) {
@@ -364,19 +385,31 @@ final class Privates {
         return waitingTotal.get();
     }
 
+    /** On the store thread: the store holds messages for these users and no others. */
+    private void storedForIs(Set<String> recipients) {
+        storedFor.keySet().retainAll(recipients);
+        for (String user : recipients) {
+            storedFor.put(user, Boolean.TRUE);
+        }
+        storedForKnown = true;
+    }
+
     /** Sends {@code to} every private message stored for it, after the welcome; on its own event loop. */
     void connected(Connection connection) {
         if (cluster != null) {
             subscribe(connection);
             return;
         }
-        if (!storesOffline()) {
+        if (!storesOffline() || nothingStoredFor(connection)) {
             return;
         }
         boolean queued = persister.readBetweenWrites(store -> {
             List<PrivateMessage> waiting = store.undelivered(connection.user, offlineMax);
             // Set on the store thread, in the same order as every storing: see the class comment.
             connection.inboxFetched = true;
+            if (waiting.isEmpty()) {
+                storedFor.remove(connection.user);
+            }
             return waiting;
         }, (waiting, error) -> {
             if (error != null) {
@@ -388,6 +421,27 @@ final class Privates {
         if (!queued) {
             inboxUnreadable(connection);
         }
+    }
+
+    /**
+     * Whether the store holds nothing for the connection's user, known without asking it; if so, the connection
+     * counts as fetched from now on. Atomic with the commit of a message to the user noting it in
+     * {@link #storedFor} before handing it to fetched connections: either the commit comes first, and this says
+     * false (the fetch finds the message), or this does, and the commit hands the message over. Never both.
+     */
+    private boolean nothingStoredFor(Connection connection) {
+        if (!storedForKnown) {
+            return false;
+        }
+        boolean[] nothing = {false};
+        storedFor.compute(connection.user, (user, stored) -> {
+            if (stored == null) {
+                connection.inboxFetched = true;
+                nothing[0] = true;
+            }
+            return stored;
+        });
+        return nothing[0];
     }
 
     /**

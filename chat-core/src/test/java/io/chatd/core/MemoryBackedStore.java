@@ -9,6 +9,8 @@ import io.chatd.core.store.StoreState;
 import io.chatd.core.store.WriteBatch;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /** A {@link MemoryMessageStore} to wrap: tests override the calls they make slow or failing. */
 abstract class MemoryBackedStore implements MessageStore {
@@ -43,6 +45,11 @@ abstract class MemoryBackedStore implements MessageStore {
     @Override
     public Map<String, Integer> undeliveredBySender() {
         return memory.undeliveredBySender();
+    }
+
+    @Override
+    public Optional<Set<String>> undeliveredRecipients() {
+        return memory.undeliveredRecipients();
     }
 
     @Override

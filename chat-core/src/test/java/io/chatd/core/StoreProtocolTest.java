@@ -15,6 +15,10 @@ import io.chatd.core.store.WriteBatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -782,6 +786,105 @@ class StoreProtocolTest {
             inboxFails.set(false);
             try (TestClient bob = connect(server, "bob")) {
                 assertEquals("waiting for you", bob.nextOfType("private").get("content").getAsString());
+            }
+        }
+    }
+
+    @Test
+    void onlyUsersWithStoredMessagesCostAStoreReadOnConnect() throws Exception {
+        CountingStore store = new CountingStore(new CountDownLatch(0));
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> store))) {
+            assertTrue(store.recipientsNamed.await(5, TimeUnit.SECONDS));
+            try (TestClient alice = connect(server, "alice");
+                 TestClient carol = connect(server, "carol")) {
+                alice.sendJson("type", "private", "to", "bob", "content", "waiting for you", "id", "w");
+                assertTrue(alice.nextOfType("ack").get("stored").getAsBoolean());
+            }
+            assertEquals(0, store.inboxReads("alice") + store.inboxReads("carol"), "nothing was stored for them");
+            try (TestClient bob = connect(server, "bob")) {
+                assertEquals("waiting for you", bob.expect("private").get("content").getAsString());
+            }
+            assertEquals(1, store.inboxReads("bob"));
+            try (TestClient bob = connect(server, "bob")) {
+                // Delivered, but the note that the store may hold some goes only when a read finds none.
+                bob.expectNothing(QUIET);
+            }
+            assertEquals(2, store.inboxReads("bob"));
+            try (TestClient bob = connect(server, "bob")) {
+                bob.expectNothing(QUIET);
+            }
+            assertEquals(2, store.inboxReads("bob"), "the last read found the inbox empty");
+        }
+    }
+
+    @Test
+    void aMessageCommittedWhileItsRecipientConnectsArrivesExactlyOnce() throws Exception {
+        CountDownLatch commitsOpen = new CountDownLatch(1);
+        CountingStore store = new CountingStore(commitsOpen);
+        try (TestServer server = TestServer.start(b -> b.defaultRoom("").store(() -> store));
+             TestClient alice = connect(server, "alice")) {
+            assertTrue(store.recipientsNamed.await(5, TimeUnit.SECONDS));
+            alice.sendJson("type", "private", "to", "bob", "content", "in flight", "id", "f");
+            assertTrue(store.committing.await(5, TimeUnit.SECONDS));
+            // The message is on its way into the store when bob comes: nothing is committed for him yet, so his
+            // connect does not read; the commit must hand the message to him instead.
+            try (TestClient bob = connect(server, "bob")) {
+                bob.expectNothing(QUIET);
+                commitsOpen.countDown();
+                assertTrue(alice.nextOfType("ack").get("stored").getAsBoolean());
+                assertEquals("in flight", bob.expect("private").get("content").getAsString());
+                bob.expectNothing(QUIET);
+                assertEquals(0, store.inboxReads("bob"));
+            }
+            try (TestClient bob = connect(server, "bob")) {
+                bob.expectNothing(QUIET); // delivered once, then forgotten by the store
+            }
+        }
+    }
+
+    /**
+     * A memory store that counts inbox reads per user, tells when chat-core asked whom it holds messages for, and
+     * holds commits of private messages until {@code commitsOpen}.
+     */
+    private static final class CountingStore extends MemoryBackedStore {
+        final CountDownLatch recipientsNamed = new CountDownLatch(1);
+        final CountDownLatch committing = new CountDownLatch(1);
+        private final CountDownLatch commitsOpen;
+        private final Map<String, Integer> reads = new ConcurrentHashMap<>();
+
+        CountingStore(CountDownLatch commitsOpen) {
+            this.commitsOpen = commitsOpen;
+        }
+
+        int inboxReads(String user) {
+            return reads.getOrDefault(user, 0);
+        }
+
+        @Override
+        public void write(WriteBatch batch) {
+            if (!batch.offlineMessages.isEmpty()) {
+                committing.countDown();
+                try {
+                    commitsOpen.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            memory.write(batch);
+        }
+
+        @Override
+        public List<PrivateMessage> undelivered(String user, int limit) {
+            reads.merge(user, 1, Integer::sum);
+            return memory.undelivered(user, limit);
+        }
+
+        @Override
+        public Optional<Set<String>> undeliveredRecipients() {
+            try {
+                return memory.undeliveredRecipients();
+            } finally {
+                recipientsNamed.countDown();
             }
         }
     }

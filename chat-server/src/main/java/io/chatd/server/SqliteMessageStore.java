@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.sqlite.SQLiteConfig;
 
@@ -454,6 +455,20 @@ public final class SqliteMessageStore implements MessageStore {
             return counts;
         } catch (SQLException e) {
             throw new StoreException("store " + path + ": offline count failed: " + describe(e), e);
+        }
+    }
+
+    @Override
+    public Optional<Set<String>> undeliveredRecipients() {
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT DISTINCT recipient FROM private_messages")) {
+            Set<String> recipients = new HashSet<>();
+            while (rs.next()) {
+                recipients.add(rs.getString(1));
+            }
+            return Optional.of(recipients);
+        } catch (SQLException e) {
+            throw new StoreException("store " + path + ": offline recipients read failed: " + describe(e), e);
         }
     }
 

@@ -132,12 +132,14 @@ class SqliteMessageStoreTest {
                 "the id comes back with what it sent");
         assertEquals(List.of("p3", "p4"), reopened.undelivered("bob", 10).stream().map(PrivateMessage::content).toList());
         assertEquals(java.util.Map.of("alice", 2), reopened.undeliveredBySender());
+        assertEquals(java.util.Optional.of(java.util.Set.of("bob")), reopened.undeliveredRecipients());
         // Past the TTLs everything goes, the numbering of the silent room and conversation too, but their last
         // seqs stay as floors: names that come back continue above them.
         reopened.prune(now + Duration.ofHours(2).toMillis());
         assertEquals(List.of(), reopened.roomMessages("r", 0, Long.MAX_VALUE, 100));
         assertEquals(List.of(), reopened.undelivered("bob", 10));
         assertEquals(java.util.Map.of(), reopened.undeliveredBySender());
+        assertEquals(java.util.Optional.of(java.util.Set.of()), reopened.undeliveredRecipients());
         reopened.close();
         SqliteMessageStore third = new SqliteMessageStore(file);
         StoreState pruned = third.open(RETENTION);

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * A store in the heap: fast, and empty again after a restart. Keeps each room's newest
@@ -112,6 +114,11 @@ public final class MemoryMessageStore implements MessageStore {
             }
         }
         return counts;
+    }
+
+    @Override
+    public synchronized Optional<Set<String>> undeliveredRecipients() {
+        return Optional.of(Set.copyOf(inboxes.keySet())); // an inbox is removed with its last message
     }
 
     @Override

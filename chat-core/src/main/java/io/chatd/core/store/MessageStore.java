@@ -2,6 +2,8 @@ package io.chatd.core.store;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Where chat-core keeps room history, offline private messages and recent client ids. chat-core calls a store
@@ -44,6 +46,17 @@ public interface MessageStore extends AutoCloseable {
      * after every {@link #prune}, so that per-sender and total offline caps follow what the store dropped.
      */
     Map<String, Integer> undeliveredBySender() throws StoreException;
+
+    /**
+     * Every user with stored private messages waiting (each one {@link #undelivered} would return something for),
+     * or empty when the store cannot tell. Read when chat-core starts and after every {@link #prune}: from then on
+     * chat-core itself notes whom it stores messages for, and a connect of a user with nothing stored skips
+     * {@link #undelivered}, so a reconnect storm costs the store nothing. The default, empty, keeps the read on
+     * every connect.
+     */
+    default Optional<Set<String>> undeliveredRecipients() throws StoreException {
+        return Optional.empty();
+    }
 
     @Override
     void close();
