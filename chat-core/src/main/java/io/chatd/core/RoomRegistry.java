@@ -499,12 +499,7 @@ final class RoomRegistry {
             }
             return;
         }
-        // On the room's loop (always, with one loop) the task runs at once, with no lambda between: each frame
-        // on this path is one more method for C2 to compile with the whole join or leave inlined into it.
-        if (loop.inEventLoop()) {
-            runOnRoom(roomName, create, task, ifAbsent, loop);
-        } else if (!EventLoops.offer(loop, () -> runOnRoom(roomName, create, task, ifAbsent, loop))
-                && ifAbsent != null) {
+        if (!onLoop(loop, () -> runOnRoom(roomName, create, task, ifAbsent, loop)) && ifAbsent != null) {
             ifAbsent.run(); // the room's loop has stopped: the server is shutting down, its rooms with it
         }
     }
